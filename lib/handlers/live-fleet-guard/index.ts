@@ -1,4 +1,23 @@
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+// onEvent handler of Custom::BlueGreenLiveFleetGuard (a cr.Provider). CloudFormation updates it
+// before the launch templates and auto-scaling groups, so failing here stops a deploy that would
+// change a fleet serving traffic before anything is touched (invariant 3). Decisions live in
+// config-diff.ts; this file only reads ELBv2 and logs.
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type {
+  CloudFormationCustomResourceEvent,
+  CloudFormationCustomResourceUpdateEvent,
+} from 'aws-lambda';
+import {
+  type ColorWeights,
+  FLEET_COLORS,
+  toPercentages,
+  weightsByColor,
+} from '../shared/color-weights';
+import { forwardTargetsOf } from '../shared/forward-action';
+import { logEvent } from '../shared/structured-log';
+import { createLoadBalancingClient, findRule } from '../shared/weighted-rule';
+import { liveFleetChangeError, servingFleetChanges } from './config-diff';
+import { type LiveFleetGuardProperties, parseLiveFleetGuardProperties } from './properties';
 
 /** Result of a cr.Provider onEvent handler. */
 export interface OnEventResponse {
@@ -6,7 +25,78 @@ export interface OnEventResponse {
   readonly Data: Record<string, string>;
 }
 
-// Placeholder with the final signature so constructs can synthesize; implementation follows.
+let sharedClient: ElasticLoadBalancingV2Client | undefined;
+function client(): ElasticLoadBalancingV2Client {
+  sharedClient ??= createLoadBalancingClient();
+  return sharedClient;
+}
+
 export async function handler(event: CloudFormationCustomResourceEvent): Promise<OnEventResponse> {
-  throw new Error(`not implemented yet (${event.RequestType})`);
+  logEvent('INFO', 'live-fleet-guard.event', { requestType: event.RequestType, logicalResourceId: event.LogicalResourceId });
+  switch (event.RequestType) {
+    case 'Create': {
+      // Nothing serves traffic through fleets that are being created; validate the properties so
+      // a construct bug surfaces now rather than on the first update.
+      const props = parseLiveFleetGuardProperties(event.ResourceProperties);
+      return { PhysicalResourceId: `live-fleet-guard:${props.serviceName}`, Data: {} };
+    }
+    case 'Delete':
+      return { PhysicalResourceId: event.PhysicalResourceId, Data: {} };
+    case 'Update':
+      return onUpdate(event);
+  }
+}
+
+async function onUpdate(event: CloudFormationCustomResourceUpdateEvent): Promise<OnEventResponse> {
+  const previous = parseLiveFleetGuardProperties(event.OldResourceProperties);
+  const next = parseLiveFleetGuardProperties(event.ResourceProperties);
+  const weights = await readServingWeights(previous, next);
+  const changes = servingFleetChanges(weights, previous.configs, next.configs);
+  const refusal = liveFleetChangeError(next.serviceName, weights, changes, next.declaredLive);
+  logEvent(refusal ? 'ERROR' : 'INFO', 'live-fleet-guard.decision', {
+    service: next.serviceName, ruleArn: next.ruleArn, weights, declaredLive: next.declaredLive,
+    servingFleetChanges: changes, refused: Boolean(refusal),
+  });
+  if (refusal) {
+    throw new Error(refusal);
+  }
+  return {
+    PhysicalResourceId: event.PhysicalResourceId,
+    Data: { BlueWeight: String(weights.BLUE), GreenWeight: String(weights.GREEN) },
+  };
+}
+
+/**
+ * Percent of traffic per color, read from the load balancer. Fails closed: without the weights
+ * there is no way to know which fleet is safe to change.
+ */
+async function readServingWeights(previous: LiveFleetGuardProperties, next: LiveFleetGuardProperties): Promise<ColorWeights> {
+  const failClosed = (why: string, cause?: unknown) => new Error(
+    `${next.serviceName}: the live-fleet guard cannot tell which color serves traffic: ${why}. ` +
+    'It refuses the deploy rather than risk changing the fleet that serves users. Check that the rule ' +
+    `exists (aws elbv2 describe-rules --rule-arns ${next.ruleArn}) and forwards to the BLUE and GREEN ` +
+    'target groups, and that the guard function may call elasticloadbalancing:DescribeRules; then retry ' +
+    'the deploy.',
+    cause === undefined ? undefined : { cause },
+  );
+  let rule;
+  try {
+    rule = await findRule(client(), next.ruleArn);
+  } catch (error) {
+    throw failClosed(`reading listener rule ${next.ruleArn} failed (${(error as Error).name}: ${(error as Error).message})`, error);
+  }
+  if (!rule) {
+    throw failClosed(`listener rule ${next.ruleArn} does not exist`);
+  }
+  const targets = forwardTargetsOf(rule);
+  if (!targets) {
+    throw failClosed(`listener rule ${next.ruleArn} has no forward action`);
+  }
+  // The traffic resource is updated before this guard, so the rule normally carries the new ARNs.
+  const raw = weightsByColor(targets, [next.targetGroups, previous.targetGroups], next.serviceName);
+  if (FLEET_COLORS.every((c) => raw[c] === 0)) {
+    // Nothing serves traffic through this rule, so no fleet change can affect users.
+    return raw;
+  }
+  return toPercentages(raw, next.serviceName);
 }
