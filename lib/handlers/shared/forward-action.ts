@@ -42,34 +42,27 @@ export function forwardTargetsOf(rule: Rule): TargetGroupWeight[] | undefined {
 }
 
 /**
- * True when the rule forwards exactly the given weights (compared per target group ARN; target
- * groups with weight 0 may be absent on either side).
+ * True when the rule forwards exactly the given weights: the same target groups (weight-0 ones
+ * included, since a rule that still lists a target group keeps it in use) with the same weights.
  */
 export function forwardsExactly(rule: Rule, expected: readonly TargetGroupWeight[]): boolean {
   const actual = forwardTargetsOf(rule);
-  if (!actual) {
-    return false;
-  }
-  return sameTargetWeights(actual, expected);
+  return actual !== undefined && sameTargetWeights(actual, expected);
 }
 
-/** Same weight per target group ARN (a missing target group counts as weight 0). */
+/** Same target group ARNs, each with the same total weight, in any order. */
 export function sameTargetWeights(a: readonly TargetGroupWeight[], b: readonly TargetGroupWeight[]): boolean {
-  const toMap = (targets: readonly TargetGroupWeight[]) => {
-    const map = new Map<string, number>();
-    for (const t of targets) {
-      map.set(t.targetGroupArn, (map.get(t.targetGroupArn) ?? 0) + t.weight);
-    }
-    return map;
-  };
-  const left = toMap(a);
-  const right = toMap(b);
-  for (const arn of new Set([...left.keys(), ...right.keys()])) {
-    if ((left.get(arn) ?? 0) !== (right.get(arn) ?? 0)) {
-      return false;
-    }
+  const left = weightPerTargetGroup(a);
+  const right = weightPerTargetGroup(b);
+  return left.size === right.size && [...left].every(([arn, weight]) => right.get(arn) === weight);
+}
+
+function weightPerTargetGroup(targets: readonly TargetGroupWeight[]): Map<string, number> {
+  const map = new Map<string, number>();
+  for (const t of targets) {
+    map.set(t.targetGroupArn, (map.get(t.targetGroupArn) ?? 0) + t.weight);
   }
-  return true;
+  return map;
 }
 
 /** "arn-a=90, arn-b=10" for error messages. */

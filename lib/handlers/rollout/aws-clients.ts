@@ -1,0 +1,27 @@
+// SDK clients, created once per Lambda container. Throttling is retried by the SDK first
+// (adaptive mode); what is left is translated into a named error the state machine retries.
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createLoadBalancingClient } from '../shared/weighted-rule';
+
+export interface RolloutClients {
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly cloudwatch: CloudWatchClient;
+  readonly dynamodb: DynamoDBDocumentClient;
+  readonly lambda: LambdaClient;
+}
+
+let clients: RolloutClients | undefined;
+
+export function rolloutClients(): RolloutClients {
+  clients ??= {
+    elbv2: createLoadBalancingClient(),
+    cloudwatch: new CloudWatchClient({ retryMode: 'adaptive', maxAttempts: 5 }),
+    dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient({ retryMode: 'adaptive', maxAttempts: 5 })),
+    lambda: new LambdaClient({ maxAttempts: 3 }),
+  };
+  return clients;
+}
