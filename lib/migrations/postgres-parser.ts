@@ -1,0 +1,126 @@
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { SyntaxNode } from './sql-syntax';
+
+/** One top-level statement as libpg-query reports it (byte offsets; 0 values are omitted). */
+export interface RawStatement {
+  readonly stmt: SyntaxNode;
+  readonly stmt_location?: number;
+  /** 0 or absent: the statement runs to the end of the text. */
+  readonly stmt_len?: number;
+}
+
+/** One lexical token; comments are kept because suppressions live in them. */
+export interface RawToken {
+  readonly start: number;
+  readonly end: number;
+  readonly comment: boolean;
+}
+
+/** What the PostgreSQL parser said about one SQL text, as plain data. */
+export interface RawParseOutput {
+  readonly statements?: RawStatement[];
+  readonly tokens?: RawToken[];
+  /** Set when the text does not parse; `cursorPosition` counts characters from 0. */
+  readonly error?: { readonly message: string; readonly cursorPosition: number };
+}
+
+/** Parses one SQL text. */
+export type ParseSql = (sql: string) => RawParseOutput;
+
+type LibpgQuery = typeof import('libpg-query');
+
+/**
+ * Loads the PostgreSQL parser (a WebAssembly build, so loading is asynchronous) and returns a
+ * synchronous parse function for this process. Used by the command-line tool.
+ */
+export async function loadPostgresParser(): Promise<ParseSql> {
+  const libpgQuery: LibpgQuery = require('libpg-query');
+  await libpgQuery.loadModule();
+  return (sql) => {
+    if (sql.trim() === '') return { statements: [], tokens: [] };
+    try {
+      const tree = libpgQuery.parseSync(sql);
+      const tokens = libpgQuery.scanSync(sql).tokens.map((token) => ({
+        start: token.start,
+        end: token.end,
+        comment: token.tokenName === 'SQL_COMMENT' || token.tokenName === 'C_COMMENT',
+      }));
+      return { statements: (tree.stmts ?? []) as RawStatement[], tokens };
+    } catch (error) {
+      return { error: parseErrorOf(error) };
+    }
+  };
+}
+
+function parseErrorOf(error: unknown): { message: string; cursorPosition: number } {
+  const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
+  return { message: (error as Error).message ?? String(error), cursorPosition: details?.cursorPosition ?? 0 };
+}
+
+// Runs in a worker thread. Kept in step with loadPostgresParser(); a test parses the same texts both
+// ways and compares the results.
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { libpgQueryPath, texts, port, signal } = workerData;
+function parseOne(lib, sql) {
+  if (sql.trim() === '') return { statements: [], tokens: [] };
+  try {
+    const tree = lib.parseSync(sql);
+    const tokens = lib.scanSync(sql).tokens.map((token) => ({
+      start: token.start,
+      end: token.end,
+      comment: token.tokenName === 'SQL_COMMENT' || token.tokenName === 'C_COMMENT',
+    }));
+    return { statements: tree.stmts || [], tokens };
+  } catch (error) {
+    const details = error && error.sqlDetails;
+    return { error: { message: String(error && error.message || error), cursorPosition: details && details.cursorPosition || 0 } };
+  }
+}
+Promise.resolve()
+  .then(() => {
+    const lib = require(libpgQueryPath);
+    return lib.loadModule().then(() => ({ outputs: texts.map((sql) => parseOne(lib, sql)) }));
+  })
+  .catch((error) => ({ failure: String(error && error.stack || error) }))
+  .then((result) => {
+    port.postMessage(result);
+    Atomics.store(signal, 0, 1);
+    Atomics.notify(signal, 0);
+  });
+`;
+
+/**
+ * Parses SQL texts synchronously, for callers that cannot wait for a promise (a CDK construct runs
+ * during synthesis, which is synchronous). The parser's WebAssembly module can only be loaded
+ * asynchronously, so it is loaded in a worker thread while this thread blocks on an Atomics wait;
+ * the answer comes back through a message port read with receiveMessageOnPort.
+ */
+export function parseSqlTextsSynchronously(texts: readonly string[], timeoutMillis = 120_000): RawParseOutput[] {
+  if (texts.length === 0) return [];
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { libpgQueryPath: require.resolve('libpg-query'), texts: [...texts], port: port2, signal },
+    transferList: [port2],
+  });
+  try {
+    const waited = Atomics.wait(signal, 0, 0, timeoutMillis);
+    const message = receiveMessageOnPort(port1)?.message as
+      | { outputs?: RawParseOutput[]; failure?: string }
+      | undefined;
+    if (waited === 'timed-out' || !message) {
+      throw new Error(`The PostgreSQL parser (libpg-query) did not answer within ${timeoutMillis / 1000} s. `
+        + 'Check that the machine is not starved of memory and retry.');
+    }
+    if (message.failure !== undefined || !message.outputs) {
+      throw new Error(`The PostgreSQL parser (libpg-query) could not be loaded: ${message.failure}. `
+        + 'Reinstall cdk-blue-green (libpg-query is one of its bundled dependencies).');
+    }
+    return message.outputs;
+  } finally {
+    port1.close();
+    void worker.terminate();
+  }
+}

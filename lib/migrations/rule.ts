@@ -1,0 +1,71 @@
+import { ParsedStatement } from './parsed-migration';
+import { SchemaKnowledge } from './schema-knowledge';
+import { AlterTableCmd, AlterTableStmt, bodyOf, RangeVar, relationName } from './sql-syntax';
+
+/**
+ * `unsafe`: breaks the version that is still running (or that a rollback returns to).
+ * `warning`: compatible, but can block the running version (locks, rewrites) or needs a human check.
+ */
+export type Severity = 'unsafe' | 'warning';
+
+/** One statement, with what is known about the schema just before it runs. */
+export interface StatementUnderCheck {
+  readonly statement: ParsedStatement;
+  readonly schema: SchemaKnowledge;
+}
+
+/** A rule applies to a statement; the message says how, in terms of that statement. */
+export interface RuleHit {
+  readonly message: string;
+}
+
+/** A classification rule: one kind of statement that is not safe while two versions share a database. */
+export interface MigrationRule {
+  /** Stable, kebab-case id used in output, suppressions and acknowledgments. */
+  readonly id: string;
+  readonly severity: Severity;
+  /** Why this is a problem while the old and the new version run against the same database. */
+  readonly reason: string;
+  /** The phased way to get the same result safely, one step per entry. */
+  readonly recipe: readonly string[];
+  check(subject: StatementUnderCheck): RuleHit[];
+}
+
+/** The table of an ALTER TABLE and its subcommands, when the statement is one. */
+export interface AlteredTable {
+  readonly relation: RangeVar | undefined;
+  readonly table: string;
+  readonly commands: AlterTableCmd[];
+}
+
+export function alteredTable(subject: StatementUnderCheck): AlteredTable | undefined {
+  const alter = bodyOf<AlterTableStmt>(subject.statement.node, 'AlterTableStmt');
+  if (!alter) return undefined;
+  const commands = (alter.cmds ?? [])
+    .map((node) => bodyOf<AlterTableCmd>(node, 'AlterTableCmd'))
+    .filter((command): command is AlterTableCmd => command !== undefined);
+  return { relation: alter.relation, table: relationName(alter.relation), commands };
+}
+
+/**
+ * True when the table was created earlier in the same migration file: the running version cannot
+ * be using it yet, so changing it is neither a compatibility nor a lock problem.
+ */
+export function isNewTable(subject: StatementUnderCheck, relation: RangeVar | undefined): boolean {
+  return relation !== undefined && subject.schema.isCreatedInCurrentFile(relation);
+}
+
+/** Hits for every ALTER TABLE subcommand of the given subtype on an existing table. */
+export function alterCommandHits(
+  subject: StatementUnderCheck,
+  subtype: string,
+  message: (table: string, command: AlterTableCmd) => string | undefined,
+): RuleHit[] {
+  const altered = alteredTable(subject);
+  if (!altered || isNewTable(subject, altered.relation)) return [];
+  return altered.commands
+    .filter((command) => command.subtype === subtype)
+    .map((command) => message(altered.table, command))
+    .filter((text): text is string => text !== undefined)
+    .map((text) => ({ message: text }));
+}

@@ -1,0 +1,94 @@
+import {
+  AlterTableCmd, AlterTableStmt, bodyOf, ColumnDef, columnConstraints, Constraint, CreateStmt, RangeVar,
+  relationName, RenameStmt, StringNode, SyntaxNode,
+} from './sql-syntax';
+
+/**
+ * What the checked migrations themselves say about the schema, accumulated statement by statement:
+ * which tables the current file creates (the running version cannot use those yet) and which
+ * columns are NOT NULL (needed to judge DROP DEFAULT).
+ */
+export class SchemaKnowledge {
+  private readonly createdInCurrentFile = new Set<string>();
+  /** `table.column` → NOT NULL? Only columns whose definition the migrations contain. */
+  private readonly columnNotNull = new Map<string, boolean>();
+
+  /** Starts a new file: tables created by earlier files are already deployed. */
+  public startFile(): void {
+    this.createdInCurrentFile.clear();
+  }
+
+  public isCreatedInCurrentFile(relation: RangeVar): boolean {
+    return this.createdInCurrentFile.has(tableKey(relation));
+  }
+
+  /** true / false when the migrations define the column, undefined when they do not. */
+  public isColumnNotNull(relation: RangeVar | undefined, column: string): boolean | undefined {
+    if (!relation) return undefined;
+    return this.columnNotNull.get(`${tableKey(relation)}.${column}`);
+  }
+
+  /** Updates the knowledge with the effect of one statement (called after the rules ran on it). */
+  public apply(node: SyntaxNode): void {
+    const create = bodyOf<CreateStmt>(node, 'CreateStmt');
+    if (create?.relation) this.recordCreatedTable(create.relation, create);
+    const alter = bodyOf<AlterTableStmt>(node, 'AlterTableStmt');
+    if (alter?.relation) {
+      for (const commandNode of alter.cmds ?? []) {
+        const command = bodyOf<AlterTableCmd>(commandNode, 'AlterTableCmd');
+        if (command) this.recordAlteration(alter.relation, command);
+      }
+    }
+    const rename = bodyOf<RenameStmt>(node, 'RenameStmt');
+    if (rename?.renameType === 'OBJECT_TABLE' && rename.relation && rename.newname
+      && this.createdInCurrentFile.has(tableKey(rename.relation))) {
+      this.createdInCurrentFile.add(tableKey({ ...rename.relation, relname: rename.newname }));
+    }
+  }
+
+  private recordCreatedTable(relation: RangeVar, create: CreateStmt): void {
+    const table = tableKey(relation);
+    this.createdInCurrentFile.add(table);
+    const primaryKeyColumns = new Set<string>();
+    for (const element of create.tableElts ?? []) {
+      const constraint = bodyOf<Constraint & { keys?: SyntaxNode[] }>(element, 'Constraint');
+      if (constraint?.contype === 'CONSTR_PRIMARY') {
+        for (const key of constraint.keys ?? []) {
+          const name = bodyOf<StringNode>(key, 'String')?.sval;
+          if (name) primaryKeyColumns.add(name);
+        }
+      }
+    }
+    for (const element of create.tableElts ?? []) {
+      const column = bodyOf<ColumnDef>(element, 'ColumnDef');
+      if (column?.colname) {
+        this.columnNotNull.set(`${table}.${column.colname}`, isDeclaredNotNull(column) || primaryKeyColumns.has(column.colname));
+      }
+    }
+  }
+
+  private recordAlteration(relation: RangeVar, command: AlterTableCmd): void {
+    const table = tableKey(relation);
+    if (command.subtype === 'AT_AddColumn') {
+      const column = bodyOf<ColumnDef>(command.def, 'ColumnDef');
+      if (column?.colname) this.columnNotNull.set(`${table}.${column.colname}`, isDeclaredNotNull(column));
+    } else if (command.subtype === 'AT_SetNotNull' && command.name) {
+      this.columnNotNull.set(`${table}.${command.name}`, true);
+    } else if (command.subtype === 'AT_DropNotNull' && command.name) {
+      this.columnNotNull.set(`${table}.${command.name}`, false);
+    }
+  }
+}
+
+/** A column definition that says NOT NULL or PRIMARY KEY. */
+export function isDeclaredNotNull(column: ColumnDef): boolean {
+  return columnConstraints(column).some((constraint) =>
+    constraint.contype === 'CONSTR_NOTNULL' || constraint.contype === 'CONSTR_PRIMARY');
+}
+
+// Unqualified names are matched to `public.` ones: migrations rarely qualify, and the default
+// search_path resolves both to the same table.
+function tableKey(relation: RangeVar): string {
+  const name = relationName(relation);
+  return name.startsWith('public.') ? name.slice('public.'.length) : name;
+}
