@@ -1,0 +1,611 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { Color } from './color';
+import { Fleet, FleetOptions } from './fleet';
+import { LiveFleetGuard } from './guard/live-fleet-guard';
+import { validateFleetProps } from './private/fleet-validation';
+import { PropErrors } from './private/prop-validation';
+import { MATCH_ALL_PATHS, toRuleConditions, validateRuleConditions } from './traffic/rule-conditions';
+import { RulePlacement, TrafficRule } from './traffic/traffic-rule';
+
+/** Default port of the test listener. */
+const DEFAULT_TEST_LISTENER_PORT = 9000;
+
+/**
+ * Properties of a {@link BlueGreenService}.
+ *
+ * Only `vpc`, `blue`, `green` and `live` are required: the rest has secure defaults.
+ */
+export interface BlueGreenServiceProps {
+  /** VPC of the fleets and (when the service creates it) the load balancer. */
+  readonly vpc: ec2.IVpc;
+
+  /** The blue fleet. */
+  readonly blue: FleetOptions;
+
+  /** The green fleet. */
+  readonly green: FleetOptions;
+
+  /**
+   * The color that serves user traffic after this deploy.
+   *
+   * On the first deploy it receives 100%. Change it to release the version on the other color.
+   */
+  readonly live: Color;
+
+  /**
+   * Port the application listens on, on both colors.
+   *
+   * @default 80
+   */
+  readonly instancePort?: number;
+
+  /**
+   * How long the load balancer lets in-flight requests finish on an instance leaving a target
+   * group (0 to 3600 seconds). Short, because a rollout replaces whole fleets and waits for it.
+   *
+   * @default Duration.seconds(30)
+   */
+  readonly deregistrationDelay?: Duration;
+
+  /**
+   * Whether instances may open connections to any destination.
+   *
+   * Instances accept inbound traffic only from the load balancer on the instance (and health
+   * check) port. Outbound, they usually need Systems Manager, package repositories and their
+   * dependencies; set this to false and allow each destination through `instanceSecurityGroup`
+   * to restrict it.
+   *
+   * @default true
+   */
+  readonly instancesAllowAllOutbound?: boolean;
+
+  // ---- the load balancer the service creates (when `listener` is not given) ----
+
+  /**
+   * Whether the created load balancer is reachable from the internet.
+   *
+   * @default true
+   */
+  readonly internetFacing?: boolean;
+
+  /**
+   * Subnets of the created load balancer.
+   *
+   * @default - public subnets when internet-facing, private subnets with egress otherwise
+   */
+  readonly loadBalancerSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Certificates for an HTTPS listener. When given, the main listener is HTTPS and port 80
+   * redirects to it (see `redirectHttp`).
+   *
+   * @default - an HTTP listener only
+   */
+  readonly certificates?: acm.ICertificate[];
+
+  /**
+   * TLS policy of the HTTPS listener.
+   *
+   * @default SslPolicy.RECOMMENDED_TLS
+   */
+  readonly sslPolicy?: elbv2.SslPolicy;
+
+  /**
+   * Port of the main listener.
+   *
+   * @default - 443 with `certificates`, 80 without
+   */
+  readonly listenerPort?: number;
+
+  /**
+   * With `certificates`: whether an HTTP listener on port 80 redirects to the HTTPS listener.
+   *
+   * @default true
+   */
+  readonly redirectHttp?: boolean;
+
+  /**
+   * Who may reach the main listener (and the HTTP redirect).
+   *
+   * @default - anyone: `[Peer.anyIpv4()]`
+   */
+  readonly listenerPeers?: ec2.IPeer[];
+
+  /**
+   * Whether the created load balancer has deletion protection.
+   *
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * Bucket the created load balancer writes access logs to (SSE-S3 encrypted; KMS is not
+   * supported by ELB). Needs a stack with a concrete region.
+   *
+   * @default - no access logs
+   */
+  readonly accessLogBucket?: s3.IBucket;
+
+  /**
+   * Prefix of the access log objects.
+   *
+   * @default - no prefix
+   */
+  readonly accessLogPrefix?: string;
+
+  // ---- an existing listener instead ----
+
+  /**
+   * An existing listener to serve the service on, instead of creating a load balancer. The
+   * service adds one rule to it (`listenerRulePriority`, `listenerConditions`), owned by the
+   * traffic custom resource.
+   *
+   * The test listener then needs a place: `testListener` (share one of yours), or a load balancer
+   * to create it on (`loadBalancer`, or the listener's own when it is an `ApplicationListener` of
+   * this app).
+   *
+   * @default - a new load balancer with its own listeners
+   */
+  readonly listener?: elbv2.IApplicationListener;
+
+  /**
+   * Priority of the service's rule on `listener` (1 to 50000, unique on the listener).
+   *
+   * @default - required with `listener`
+   */
+  readonly listenerRulePriority?: number;
+
+  /**
+   * Which requests on `listener` belong to this service (host header, path pattern, ...).
+   *
+   * @default - required with `listener`
+   */
+  readonly listenerConditions?: elbv2.ListenerCondition[];
+
+  /**
+   * With `listener`: the load balancer to create this service's test listener on.
+   *
+   * @default - the listener's load balancer when `listener` is an `ApplicationListener` of this app
+   */
+  readonly loadBalancer?: elbv2.IApplicationLoadBalancer;
+
+  /**
+   * With `listener`: an existing listener to put the test rule on, instead of creating a test
+   * listener. The rule uses `listenerConditions` and `testListenerRulePriority`. Who may reach
+   * it is up to that listener's security group.
+   *
+   * @default - a test listener is created on `testListenerPort`
+   */
+  readonly testListener?: elbv2.IApplicationListener;
+
+  /**
+   * Priority of the service's rule on `testListener` (1 to 50000).
+   *
+   * @default - `listenerRulePriority`
+   */
+  readonly testListenerRulePriority?: number;
+
+  // ---- the test listener ----
+
+  /**
+   * Port of the test listener, which forwards to the idle color only (plain HTTP).
+   *
+   * @default 9000
+   */
+  readonly testListenerPort?: number;
+
+  /**
+   * Who may reach the test listener besides the library's own smoke tests, for example your
+   * office CIDR. It is never open to the internet by default.
+   *
+   * @default - nobody (see `allowTestTrafficFrom`)
+   */
+  readonly testListenerPeers?: ec2.IPeer[];
+}
+
+/**
+ * An EC2 service released blue-green: two fleets (blue and green) behind an Application Load
+ * Balancer, with the weights between them owned at run time, and a test listener that reaches the
+ * idle color without user traffic.
+ *
+ * @example
+ * new BlueGreenService(this, 'Web', {
+ *   vpc,
+ *   blue:  { machineImage, instanceType, userData: v1, capacity: { min: 2 } },
+ *   green: { machineImage, instanceType, userData: v2, capacity: { min: 2 } },
+ *   live: Color.BLUE,
+ * });
+ */
+export class BlueGreenService extends Construct {
+  /** The blue fleet. */
+  public readonly blue: Fleet;
+
+  /** The green fleet. */
+  public readonly green: Fleet;
+
+  /** The color declared live in this deploy. */
+  public readonly liveColor: Color;
+
+  /** The other color: where the next version goes. */
+  public readonly idleColor: Color;
+
+  /** The load balancer: created by the service, or the one given for an existing listener. */
+  public readonly loadBalancer?: elbv2.IApplicationLoadBalancer;
+
+  /** The listener user traffic arrives on. */
+  public readonly listener: elbv2.IApplicationListener;
+
+  /** The HTTP listener that redirects to HTTPS, when the service created one. */
+  public readonly redirectListener?: elbv2.IApplicationListener;
+
+  /** The listener that forwards to the idle color only, for smoke tests. */
+  public readonly testListener: elbv2.IApplicationListener;
+
+  /** Port of the test listener, when known. */
+  public readonly testListenerPort?: number;
+
+  /** Security group of both fleets' instances. */
+  public readonly instanceSecurityGroup: ec2.ISecurityGroup;
+
+  /** ARN of the weighted rule that carries user traffic (an attribute of the traffic custom resource). */
+  public readonly trafficRuleArn: string;
+
+  /** ARN of the rule on the test listener. */
+  public readonly testTrafficRuleArn: string;
+
+  private readonly trafficRule: TrafficRule;
+
+  constructor(scope: Construct, id: string, props: BlueGreenServiceProps) {
+    super(scope, id);
+    validateServiceProps(this.node.path, props);
+
+    this.liveColor = props.live;
+    this.idleColor = props.live === Color.BLUE ? Color.GREEN : Color.BLUE;
+    const instancePort = props.instancePort ?? 80;
+
+    this.instanceSecurityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
+      vpc: props.vpc,
+      description: `${this.node.path} instances: inbound from the load balancer only`,
+      allowAllOutbound: props.instancesAllowAllOutbound ?? true,
+    });
+    const fleetProps = {
+      vpc: props.vpc,
+      instanceSecurityGroup: this.instanceSecurityGroup,
+      instancePort,
+      deregistrationDelay: props.deregistrationDelay,
+    };
+    this.blue = new Fleet(this, 'Blue', { ...props.blue, ...fleetProps, color: Color.BLUE });
+    this.green = new Fleet(this, 'Green', { ...props.green, ...fleetProps, color: Color.GREEN });
+
+    let live: RulePlacement;
+    let test: RulePlacement;
+    if (props.listener) {
+      this.listener = props.listener;
+      this.loadBalancer = props.loadBalancer
+        ?? (props.listener instanceof elbv2.ApplicationListener ? props.listener.loadBalancer : undefined);
+      live = {
+        listener: props.listener,
+        priority: props.listenerRulePriority!,
+        conditions: toRuleConditions(props.listenerConditions!),
+      };
+      if (props.testListener) {
+        this.testListener = props.testListener;
+        test = { ...live, listener: props.testListener, priority: props.testListenerRulePriority ?? live.priority };
+      } else {
+        this.testListenerPort = props.testListenerPort ?? DEFAULT_TEST_LISTENER_PORT;
+        this.testListener = this.createTestListener(this.loadBalancer!, this.testListenerPort, props.testListenerPeers);
+        test = { listener: this.testListener, priority: 1, conditions: MATCH_ALL_PATHS };
+      }
+    } else {
+      const created = this.createLoadBalancer(props);
+      this.loadBalancer = created.loadBalancer;
+      this.listener = created.listener;
+      this.redirectListener = created.redirectListener;
+      this.testListenerPort = props.testListenerPort ?? DEFAULT_TEST_LISTENER_PORT;
+      this.testListener = this.createTestListener(created.loadBalancer, this.testListenerPort, props.testListenerPeers);
+      live = { listener: this.listener, priority: 1, conditions: MATCH_ALL_PATHS };
+      test = { listener: this.testListener, priority: 1, conditions: MATCH_ALL_PATHS };
+    }
+    for (const fleet of [this.blue, this.green]) {
+      this.connectListenerToFleet(fleet);
+    }
+
+    this.trafficRule = this.createTrafficRule(live, test);
+    this.trafficRuleArn = this.trafficRule.ruleArn;
+    this.testTrafficRuleArn = this.trafficRule.testRuleArn;
+    this.createLiveFleetGuard(this.trafficRule);
+  }
+
+  /** The fleet of a color. */
+  public fleet(color: Color): Fleet {
+    switch (color) {
+      case Color.BLUE: return this.blue;
+      case Color.GREEN: return this.green;
+      default: throw new Error(`${this.node.path}: fleet(${String(color)}): color must be Color.BLUE or Color.GREEN.`);
+    }
+  }
+
+  /**
+   * Lets `other` reach the test listener (and so the idle color), for example a smoke-test
+   * function in the VPC or a security group of testers.
+   *
+   * Security-group references only match traffic that reaches the load balancer over private
+   * addresses: from inside the VPC to an internet-facing load balancer, traffic leaves through
+   * NAT, so allow the NAT gateways' addresses or test against an internal load balancer.
+   */
+  public allowTestTrafficFrom(other: ec2.IConnectable, description?: string): void {
+    const port = this.testListenerPort;
+    if (port === undefined) {
+      throw new Error(`${this.node.path}: allowTestTrafficFrom: the test listener was given as testListener, so its port is unknown here; allow traffic on that listener's security group directly.`);
+    }
+    this.testListener.connections.allowFrom(other, ec2.Port.tcp(port), description ?? 'test traffic to the idle color');
+  }
+
+  /**
+   * Builds the custom resource that owns the weighted rule (invariant 2). The rollout engine sets
+   * weights on `ruleArn` at run time; stack updates leave them alone.
+   */
+  private createTrafficRule(live: RulePlacement, test: RulePlacement): TrafficRule {
+    return new TrafficRule(this, 'Traffic', {
+      serviceName: this.node.path,
+      live,
+      test,
+      blue: this.blue,
+      green: this.green,
+      declaredLive: this.liveColor,
+    });
+  }
+
+  /**
+   * Builds the guard CloudFormation updates before either fleet (invariant 3): it depends on the
+   * traffic resource (it reads the live weights of its rule), and both fleets depend on it.
+   */
+  private createLiveFleetGuard(traffic: TrafficRule): LiveFleetGuard {
+    return new LiveFleetGuard(this, 'LiveFleetGuard', {
+      serviceName: this.node.path,
+      ruleArn: traffic.ruleArn,
+      blue: this.blue,
+      green: this.green,
+      declaredLive: this.liveColor,
+    });
+  }
+
+  private createLoadBalancer(props: BlueGreenServiceProps) {
+    const internetFacing = props.internetFacing ?? true;
+    const securityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: props.vpc,
+      description: `${this.node.path} load balancer: listener ports from the configured peers, out to the instances only`,
+      allowAllOutbound: false,
+    });
+    const loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      internetFacing,
+      securityGroup,
+      vpcSubnets: props.loadBalancerSubnets ?? {
+        subnetType: internetFacing ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS,
+      },
+      dropInvalidHeaderFields: true,
+      deletionProtection: props.deletionProtection ?? false,
+    });
+    if (props.accessLogBucket) {
+      loadBalancer.logAccessLogs(props.accessLogBucket, props.accessLogPrefix);
+    }
+
+    const https = (props.certificates ?? []).length > 0;
+    const port = props.listenerPort ?? (https ? 443 : 80);
+    // Requests reach this default only when the traffic resource's rule is missing (before the
+    // first create, or after someone deleted it): answer plainly instead of guessing a color.
+    const noRoute = elbv2.ListenerAction.fixedResponse(503, {
+      contentType: 'text/plain',
+      messageBody: 'No healthy route: the blue-green traffic rule of this service is missing.',
+    });
+    const listener = loadBalancer.addListener('Listener', https
+      ? {
+        port,
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        certificates: props.certificates!.map((c) => elbv2.ListenerCertificate.fromCertificateManager(c)),
+        sslPolicy: props.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS,
+        open: false,
+        defaultAction: noRoute,
+      }
+      : { port, protocol: elbv2.ApplicationProtocol.HTTP, open: false, defaultAction: noRoute });
+    const peers = props.listenerPeers ?? [ec2.Peer.anyIpv4()];
+    for (const peer of peers) {
+      listener.connections.allowDefaultPortFrom(peer, 'user traffic');
+    }
+
+    let redirectListener: elbv2.ApplicationListener | undefined;
+    if (https && (props.redirectHttp ?? true)) {
+      redirectListener = loadBalancer.addListener('HttpRedirect', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        open: false,
+        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: String(port), permanent: true }),
+      });
+      for (const peer of peers) {
+        redirectListener.connections.allowDefaultPortFrom(peer, 'HTTP, redirected to HTTPS');
+      }
+    }
+    return { loadBalancer, listener, redirectListener };
+  }
+
+  private createTestListener(
+    loadBalancer: elbv2.IApplicationLoadBalancer,
+    port: number,
+    peers: ec2.IPeer[] | undefined,
+  ): elbv2.IApplicationListener {
+    claimTestListenerPort(this, loadBalancer, port);
+    const testListener = loadBalancer.addListener('TestListener', {
+      port,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      open: false,
+      // The traffic resource adds the rule that forwards to the idle color; anything else is 404.
+      defaultAction: elbv2.ListenerAction.fixedResponse(404, {
+        contentType: 'text/plain',
+        messageBody: 'Test listener: no idle color is routed here.',
+      }),
+    });
+    for (const peer of peers ?? []) {
+      testListener.connections.allowDefaultPortFrom(peer, 'test traffic to the idle color');
+    }
+    return testListener;
+  }
+
+  /**
+   * The listener rule that forwards to the fleets exists only at run time, so CDK does not know
+   * the target groups are behind this listener: register it, which opens the load balancer's
+   * security group to the instances on the instance port and makes the target-group metrics
+   * carry the load balancer dimension.
+   */
+  private connectListenerToFleet(fleet: Fleet): void {
+    fleet.targetGroup.registerListener(this.listener);
+    if (fleet.healthCheckPort !== fleet.instancePort) {
+      this.listener.connections.allowTo(fleet, ec2.Port.tcp(fleet.healthCheckPort), 'load balancer health checks');
+    }
+  }
+}
+
+/** Ports of test listeners this library created, per load balancer, to refuse clashes at synth time. */
+const testListenerPorts = new WeakMap<object, Map<number, string>>();
+
+function claimTestListenerPort(service: Construct, loadBalancer: elbv2.IApplicationLoadBalancer, port: number): void {
+  let ports = testListenerPorts.get(loadBalancer);
+  if (!ports) {
+    ports = new Map();
+    testListenerPorts.set(loadBalancer, ports);
+  }
+  const owner = ports.get(port);
+  if (owner !== undefined && !Token.isUnresolved(port)) {
+    throw new Error(
+      `${service.node.path}: testListenerPort (${port}) is already the test listener port of ${owner} on the same load balancer. ` +
+      'Give each service its own testListenerPort, or share one listener through testListener.',
+    );
+  }
+  ports.set(port, service.node.path);
+}
+
+/** Validates every prop, reporting all problems at once. */
+function validateServiceProps(path: string, props: BlueGreenServiceProps): void {
+  const errors = new PropErrors(path);
+  if (!props || typeof props !== 'object') {
+    errors.add('props', 'are required: { vpc, blue, green, live }.');
+    errors.throwIfAny();
+  }
+  errors.required('vpc', props.vpc, 'the VPC the fleets run in, for example new ec2.Vpc(this, \'Vpc\')');
+  validateFleetProps(errors, 'blue.', props.blue);
+  validateFleetProps(errors, 'green.', props.green);
+  if (props.live !== Color.BLUE && props.live !== Color.GREEN) {
+    errors.add('live', `(${String(props.live)}) must be Color.BLUE or Color.GREEN: the color that serves traffic after this deploy.`);
+  }
+  errors.integerInRange('instancePort', props.instancePort, 1, 65535);
+  errors.secondsInRange('deregistrationDelay', props.deregistrationDelay, 0, 3600);
+  errors.integerInRange('testListenerPort', props.testListenerPort, 1, 65535);
+  validatePeers(errors, 'testListenerPeers', props.testListenerPeers);
+
+  if (props.listener) {
+    validateExistingListenerProps(errors, props);
+  } else {
+    validateCreatedLoadBalancerProps(errors, props);
+  }
+  errors.throwIfAny();
+}
+
+function validateExistingListenerProps(errors: PropErrors, props: BlueGreenServiceProps): void {
+  if (typeof (props.listener as elbv2.IApplicationListener).listenerArn !== 'string') {
+    errors.add('listener', 'must be an elbv2.IApplicationListener (for example ApplicationListener.fromLookup(...)).');
+  }
+  for (const prop of ['internetFacing', 'loadBalancerSubnets', 'certificates', 'sslPolicy', 'listenerPort', 'redirectHttp',
+    'listenerPeers', 'deletionProtection', 'accessLogBucket', 'accessLogPrefix'] as const) {
+    if (props[prop] !== undefined) {
+      errors.add(prop, 'only applies when the service creates its load balancer; with listener, configure it on your own load balancer and listener.');
+    }
+  }
+  if (props.listenerRulePriority === undefined) {
+    errors.add('listenerRulePriority', 'is required with listener: a priority from 1 to 50000 not used by another rule on that listener.');
+  } else {
+    errors.integerInRange('listenerRulePriority', props.listenerRulePriority, 1, 50000, 'it must be unique on the listener');
+  }
+  validateRuleConditions(errors, 'listenerConditions', props.listenerConditions);
+  errors.integerInRange('testListenerRulePriority', props.testListenerRulePriority, 1, 50000, 'it must be unique on the test listener');
+  if (props.testListener) {
+    if (typeof props.testListener.listenerArn !== 'string') {
+      errors.add('testListener', 'must be an elbv2.IApplicationListener.');
+    }
+    if (props.testListenerPort !== undefined) {
+      errors.add('testListenerPort', 'does not apply with testListener: the service uses your listener on its own port.');
+    }
+    if (props.testListenerPeers !== undefined) {
+      errors.add('testListenerPeers', 'does not apply with testListener: allow peers on that listener\'s security group.');
+    }
+    if (props.testListener === props.listener) {
+      errors.add('testListener', 'must not be the user-facing listener: the test rule would send users to the idle color.');
+    }
+  } else {
+    if (props.testListenerRulePriority !== undefined) {
+      errors.add('testListenerRulePriority', 'only applies with testListener.');
+    }
+    const hasLoadBalancer = props.loadBalancer !== undefined || props.listener instanceof elbv2.ApplicationListener;
+    if (!hasLoadBalancer) {
+      errors.add('loadBalancer', 'is required with an imported listener (or pass testListener): the service creates its test listener on that load balancer, and an imported listener does not say which one it belongs to.');
+    }
+  }
+}
+
+function validateCreatedLoadBalancerProps(errors: PropErrors, props: BlueGreenServiceProps): void {
+  for (const prop of ['listenerRulePriority', 'listenerConditions', 'loadBalancer', 'testListener', 'testListenerRulePriority'] as const) {
+    if (props[prop] !== undefined) {
+      errors.add(prop, 'only applies with listener (an existing listener to add the service to); without it the service creates its own load balancer.');
+    }
+  }
+  if (props.certificates !== undefined && !Array.isArray(props.certificates)) {
+    errors.add('certificates', 'must be an array of acm.ICertificate.');
+  }
+  const https = Array.isArray(props.certificates) && props.certificates.length > 0;
+  if (!https && props.sslPolicy !== undefined) {
+    errors.add('sslPolicy', 'only applies with certificates (an HTTPS listener).');
+  }
+  if (!https && props.redirectHttp !== undefined) {
+    errors.add('redirectHttp', 'only applies with certificates (an HTTPS listener).');
+  }
+  errors.integerInRange('listenerPort', props.listenerPort, 1, 65535);
+  validatePeers(errors, 'listenerPeers', props.listenerPeers);
+  if (props.accessLogPrefix !== undefined && props.accessLogBucket === undefined) {
+    errors.add('accessLogPrefix', 'only applies with accessLogBucket.');
+  }
+  if (props.accessLogPrefix !== undefined && !Token.isUnresolved(props.accessLogPrefix)
+    && (typeof props.accessLogPrefix !== 'string' || /(^\/|\/$|AWSLogs)/.test(props.accessLogPrefix))) {
+    errors.add('accessLogPrefix', `(${JSON.stringify(props.accessLogPrefix)}) must not start or end with "/" or contain "AWSLogs" (ELB adds that part).`);
+  }
+
+  const listenerPort = props.listenerPort ?? (https ? 443 : 80);
+  const usedPorts = new Map<number, string>([[listenerPort, props.listenerPort === undefined ? `listenerPort (default ${listenerPort})` : `listenerPort (${listenerPort})`]]);
+  if (https && (props.redirectHttp ?? true)) {
+    if (listenerPort === 80) {
+      errors.add('listenerPort (80)', 'clashes with the HTTP redirect listener on port 80: use another port or set redirectHttp to false.');
+    }
+    usedPorts.set(80, 'the HTTP redirect listener (port 80)');
+  }
+  const testPort = props.testListenerPort ?? DEFAULT_TEST_LISTENER_PORT;
+  const clash = usedPorts.get(testPort);
+  if (clash !== undefined && !Token.isUnresolved(testPort)) {
+    errors.add(`testListenerPort (${testPort}${props.testListenerPort === undefined ? ', default' : ''})`, `must differ from ${clash}.`);
+  }
+}
+
+function validatePeers(errors: PropErrors, prop: string, peers: ec2.IPeer[] | undefined): void {
+  if (peers === undefined) return;
+  if (!Array.isArray(peers)) {
+    errors.add(prop, 'must be an array of ec2.IPeer, for example [Peer.ipv4(\'203.0.113.0/24\')].');
+    return;
+  }
+  peers.forEach((peer, i) => {
+    if (!peer || typeof peer.toIngressRuleConfig !== 'function') {
+      errors.add(`${prop}[${i}]`, 'must be an ec2.IPeer, for example Peer.ipv4(\'203.0.113.0/24\') or a security group.');
+    }
+  });
+}
