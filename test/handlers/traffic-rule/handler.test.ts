@@ -77,7 +77,7 @@ function createEvent(props: Record<string, any>): CloudFormationCustomResourceCr
 }
 
 function updateEvent(physicalId: string, old: Record<string, any>, props: Record<string, any>): CloudFormationCustomResourceUpdateEvent {
-  return { ...common, RequestType: 'Update', PhysicalResourceId: physicalId, OldResourceProperties: old, ResourceProperties: props as any };
+  return { ...common, RequestType: 'Update', PhysicalResourceId: physicalId, OldResourceProperties: old as any, ResourceProperties: props as any };
 }
 
 function deleteEvent(physicalId: string, props: Record<string, any>): CloudFormationCustomResourceDeleteEvent {

@@ -1,0 +1,39 @@
+// Health gate: count healthy targets on the new color; ready, wait, or time out.
+import type { RolloutClients } from '../aws-clients';
+import { HealthGateTimeout } from '../errors';
+import { decideHealthGate } from '../health-gate';
+import { parseRolloutInput } from '../rollout-input';
+import type { TaskEvent } from '../task-event';
+import { countHealthyTargets } from '../traffic-rule';
+
+/** Becomes `$.health`; the Choice after the task reads `ready`. */
+export interface HealthResult {
+  readonly ready: boolean;
+  readonly healthy: number;
+  readonly required: number;
+  /** Checks done so far, carried to the next check (elapsed = attempt x interval). */
+  readonly attempt: number;
+}
+
+export async function checkHealth(event: TaskEvent, clients: RolloutClients): Promise<HealthResult> {
+  const { service } = event;
+  const { to } = parseRolloutInput(event.input);
+  const previous = event.state.health as HealthResult | undefined;
+  const attempt = previous?.attempt ?? 0;
+  const required = service.requiredHealthyTargets[to];
+  const healthy = await countHealthyTargets(clients.elbv2, service.targetGroups[to]);
+  const decision = decideHealthGate({
+    healthy,
+    required,
+    attempt,
+    intervalSeconds: service.healthGate.intervalSeconds,
+    timeoutSeconds: service.healthGate.timeoutSeconds,
+  });
+  if (decision.kind === 'TIMEOUT') {
+    throw new HealthGateTimeout(
+      `${to} had ${healthy} healthy target(s) of the ${required} required after waiting ${decision.waitedSeconds} s ` +
+      `(health gate timeout ${service.healthGate.timeoutSeconds} s); no traffic was moved to it.`,
+    );
+  }
+  return { ready: decision.kind === 'READY', healthy, required, attempt: attempt + 1 };
+}

@@ -1,0 +1,38 @@
+// Lock: validate the input, check the start is safe on the real weights, take the service's lock.
+import { describeSplit } from '../../shared/color-weights';
+import type { RolloutClients } from '../aws-clients';
+import { RolloutRefused } from '../errors';
+import { parseRolloutInput } from '../rollout-input';
+import { decideStart } from '../start-check';
+import { acquireLock } from '../state-table';
+import type { TaskEvent } from '../task-event';
+import { readColorWeights } from '../traffic-rule';
+
+/** Becomes `$.progress`: no step started yet. */
+export interface LockResult {
+  readonly stepIndex: 0;
+  readonly stepCount: number;
+  readonly percent: 0;
+}
+
+export async function lock(event: TaskEvent, clients: RolloutClients): Promise<LockResult> {
+  const { service } = event;
+  const input = parseRolloutInput(event.input);
+  const weights = await readColorWeights(clients.elbv2, service.ruleArn, service.targetGroups, service.name);
+  if (!weights) {
+    throw new RolloutRefused(
+      `The listener rule ${service.ruleArn} of ${service.name} has no forward action to BLUE/GREEN, so no rollout can ` +
+      'start. Deploy the stack again: the traffic custom resource restores the rule.',
+    );
+  }
+  const decision = decideStart(service.name, input.from, input.to, weights);
+  if (decision.kind === 'REFUSE') {
+    throw new RolloutRefused(`${decision.message} (now: ${describeSplit(weights)})`);
+  }
+  await acquireLock(clients.dynamodb, service.tableName, service.name, {
+    executionId: event.execution.id,
+    acquiredAt: event.execution.startTime,
+    reason: input.reason,
+  });
+  return { stepIndex: 0, stepCount: service.plan.length, percent: 0 };
+}

@@ -1,0 +1,61 @@
+// Rollback: 100% to `from` in one call, read back, record, release the lock, and hand the Fail
+// state an error name and a cause a person can act on.
+import { describeSplit } from '../../shared/color-weights';
+import type { RolloutClients } from '../aws-clients';
+import { WeightsNotApplied } from '../errors';
+import { type CaughtFailure, formatRollbackCause, type RolloutPosition } from '../rollback-cause';
+import { parseRolloutInput } from '../rollout-input';
+import { releaseLockAndRecord } from '../state-table';
+import { rollbackWeights, weightsMatch } from '../step-weights';
+import type { TaskEvent } from '../task-event';
+import { readColorWeights, writeColorWeights } from '../traffic-rule';
+
+/** Becomes `$.rollback`; the final Fail state reads `error` and `cause`. */
+export interface RollbackResult {
+  readonly error: string;
+  readonly cause: string;
+}
+
+export async function rollback(event: TaskEvent, clients: RolloutClients, now: () => Date): Promise<RollbackResult> {
+  const { service, execution } = event;
+  const input = parseRolloutInput(event.input);
+  const failure = (event.state.failure ?? {}) as CaughtFailure;
+  const position = (event.state.progress ?? { stepIndex: 0, stepCount: service.plan.length, percent: 0 }) as RolloutPosition;
+
+  const target = rollbackWeights(input.from);
+  const before = await readColorWeights(clients.elbv2, service.ruleArn, service.targetGroups, service.name);
+  // Write even when the rule already matches: one idempotent call is cheaper than being wrong.
+  await writeColorWeights(clients.elbv2, service.ruleArn, service.targetGroups, target);
+  const after = await readColorWeights(clients.elbv2, service.ruleArn, service.targetGroups, service.name);
+  if (!weightsMatch(after, target)) {
+    throw new WeightsNotApplied(
+      `rollback wrote ${describeSplit(target)} to ${service.ruleArn} but read back ` +
+      `${after ? describeSplit(after) : 'no forward action'}.`,
+    );
+  }
+  const cause = formatRollbackCause({ service: service.name, from: input.from, to: input.to, failure, position, restored: target });
+  const endedAt = now().toISOString();
+  const trafficMoved = !before || !weightsMatch(before, target);
+  await releaseLockAndRecord(clients.dynamodb, service.tableName, service.name, {
+    executionId: execution.id,
+    executionName: execution.name,
+    from: input.from,
+    to: input.to,
+    reason: input.reason,
+    requestedBy: input.requestedBy,
+    startedAt: execution.startTime,
+    endedAt,
+    outcome: 'ROLLED_BACK',
+    cause,
+    plan: service.plan,
+  }, trafficMoved || position.stepIndex > 0 ? {
+    color: input.from,
+    kind: 'ROLLBACK',
+    executionId: execution.id,
+    executionName: execution.name,
+    at: endedAt,
+    reason: input.reason,
+    requestedBy: input.requestedBy,
+  } : undefined);
+  return { error: failure.Error ?? 'RolloutFailed', cause };
+}
