@@ -3,3 +3,4 @@ export * from './capacity';
 export * from './health-check';
 export * from './fleet';
 export * from './blue-green-service';
+export * from './migrations';
