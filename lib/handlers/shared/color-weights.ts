@@ -91,7 +91,9 @@ export function toPercentages(weights: ColorWeights, context: string): ColorWeig
   if (total === 100) {
     return { ...weights };
   }
-  const blue = Math.round((weights.BLUE * 100) / total);
+  // A color that receives any traffic keeps at least 1%: rounding it to 0 would let the guard
+  // treat a serving fleet as idle.
+  const blue = Math.min(Math.max(Math.round((weights.BLUE * 100) / total), weights.BLUE > 0 ? 1 : 0), weights.GREEN > 0 ? 99 : 100);
   return { BLUE: blue, GREEN: 100 - blue };
 }
 

@@ -2,7 +2,7 @@
 // of one service and its test-listener rule, so no template resource carries weights that a
 // stack update would reset (invariant 2, aws/aws-cdk#36649). Decisions live in update-plan.ts;
 // this file only calls ELBv2 and logs.
-import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ElasticLoadBalancingV2Client, Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type {
   CloudFormationCustomResourceCreateEvent,
   CloudFormationCustomResourceDeleteEvent,
@@ -158,10 +158,9 @@ async function onUpdate(event: CloudFormationCustomResourceUpdateEvent): Promise
       'action to the two target groups with the intended weights (aws elbv2 modify-rule) and retry the deploy.',
     );
   }
-  const observedTestTarget = testRule ? forwardTargetsOf(testRule)?.find((t) => t.weight > 0)?.targetGroupArn : undefined;
   const plan = planTrafficRuleUpdate(previous, next, {
     mainTargets: observedMain,
-    testTargetGroupArn: testRule ? observedTestTarget ?? '' : undefined,
+    testTargetGroupArn: testRule ? testRuleTargetGroup(testRule) : undefined,
   });
   logEvent('INFO', 'traffic-rule.update-plan', { service: next.serviceName, ruleArn: mainRuleArn, plan });
 
@@ -223,6 +222,11 @@ async function onUpdate(event: CloudFormationCustomResourceUpdateEvent): Promise
     }
     throw error;
   }
+}
+
+/** Where the test rule sends requests ('' if it no longer forwards anywhere, so it is rewritten). */
+function testRuleTargetGroup(testRule: Rule): string {
+  return forwardTargetsOf(testRule)?.find((t) => t.weight > 0)?.targetGroupArn ?? '';
 }
 
 async function onDelete(event: CloudFormationCustomResourceDeleteEvent): Promise<OnEventResponse> {

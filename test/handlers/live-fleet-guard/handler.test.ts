@@ -89,6 +89,12 @@ test.each([
     new RegExp(`change the ${color} fleet .* Traffic is split \\(BLUE 90% / GREEN 10%\\): a rollout is in progress`));
 });
 
+test('a color with a tiny relative weight still counts as serving', async () => {
+  fake.setWeights(ruleArn, [[BLUE_TG, 999], [GREEN_TG, 1]]);
+  await expect(handler(update(properties(), properties({ GreenConfig: V2 }))))
+    .rejects.toThrow('would change the GREEN fleet (image id, user data) while it serves 1% of traffic');
+});
+
 test('a rule already rewritten to a replaced target group is still attributed to its color', async () => {
   fake.setWeights(ruleArn, [[BLUE_TG, 0], [GREEN_TG_REPLACED, 100]]);
   await expect(handler(update(properties(), properties({ GreenTargetGroupArn: GREEN_TG_REPLACED, GreenConfig: V2 }))))

@@ -308,6 +308,19 @@ describe('update', () => {
       ));
   });
 
+  test('a test rule deleted outside CloudFormation is recreated, paired with the main rule', async () => {
+    const { PhysicalResourceId: ruleArn, Data } = await created();
+    fake.rules.delete(Data.TestRuleArn);
+
+    const result = await handler(updateEvent(ruleArn, properties(), properties()));
+
+    const [[newTestArn, newTestRule]] = fake.rulesOn(TEST_LISTENER);
+    expect(newTestRule.actions).toEqual([forwardTo([[GREEN_TG, 1]])]);
+    expect(newTestRule.tags.get(PAIRED_RULE_TAG)).toBe(ruleArn);
+    expect(result).toMatchObject({ PhysicalResourceId: ruleArn, Data: { TestRuleArn: newTestArn } });
+    expect(elb.commandCalls(ModifyRuleCommand)).toHaveLength(0);
+  });
+
   test('a rule deleted outside CloudFormation is recreated at the declared color under a new physical id', async () => {
     const { PhysicalResourceId: ruleArn, Data } = await created();
     fake.rules.delete(ruleArn);
