@@ -440,7 +440,9 @@ export class BlueGreenService extends Construct {
     peers: ec2.IPeer[] | undefined,
   ): elbv2.IApplicationListener {
     claimTestListenerPort(this, loadBalancer, port);
-    const testListener = loadBalancer.addListener('TestListener', {
+    // Scoped to the service, so several services can each have one on a shared load balancer.
+    const testListener = new elbv2.ApplicationListener(this, 'TestListener', {
+      loadBalancer,
       port,
       protocol: elbv2.ApplicationProtocol.HTTP,
       open: false,

@@ -9,7 +9,7 @@ export function listenerRulesArnPattern(listenerArn: string): string {
   if (!Token.isUnresolved(listenerArn)) {
     return `${listenerArn.replace(':listener/', ':listener-rule/')}/*`;
   }
-  return Fn.join('', [Fn.join(':listener-rule/', Fn.split(':listener/', listenerArn, 2)), '/*']);
+  return Fn.join('', [Fn.join(':listener-rule/', Fn.split(':listener/', listenerArn)), '/*']);
 }
 
 /**
