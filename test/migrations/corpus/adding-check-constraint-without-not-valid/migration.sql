@@ -1,0 +1,1 @@
+ALTER TABLE products ADD CONSTRAINT price_positive CHECK (price > 0);

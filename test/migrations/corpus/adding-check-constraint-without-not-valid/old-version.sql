@@ -1,0 +1,2 @@
+INSERT INTO products (price) VALUES (0);
+SELECT id, price FROM products;

@@ -1,0 +1,2 @@
+INSERT INTO users (name) VALUES ('ada');
+SELECT id, name FROM users;

@@ -1,0 +1,2 @@
+CREATE TABLE subscribers (id serial PRIMARY KEY, email text NOT NULL);
+INSERT INTO subscribers (email) VALUES ('ada@example.com');

@@ -1,0 +1,2 @@
+INSERT INTO orders (quantity) VALUES (7);
+SELECT id FROM orders WHERE quantity > 3;

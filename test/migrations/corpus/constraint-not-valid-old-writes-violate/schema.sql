@@ -1,0 +1,2 @@
+CREATE TABLE products (id serial PRIMARY KEY, price numeric NOT NULL);
+INSERT INTO products (price) VALUES (10);

@@ -1,0 +1,2 @@
+INSERT INTO accounts (name) VALUES ('ada');
+SELECT id, status FROM accounts;

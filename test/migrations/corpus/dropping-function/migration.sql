@@ -1,0 +1,1 @@
+DROP FUNCTION price_with_tax(numeric);

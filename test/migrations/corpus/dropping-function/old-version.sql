@@ -1,0 +1,1 @@
+SELECT price_with_tax(10);

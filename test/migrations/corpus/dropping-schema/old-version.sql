@@ -1,0 +1,1 @@
+SELECT day, total FROM reporting.daily_sales;

@@ -1,0 +1,3 @@
+CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, nickname text, created_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO users (name, nickname) VALUES ('ada', 'a'), ('grace', 'g');
+CREATE VIEW named_users AS SELECT id, name FROM users;

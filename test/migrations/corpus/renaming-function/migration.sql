@@ -1,0 +1,1 @@
+ALTER FUNCTION price_with_tax(numeric) RENAME TO gross_price;

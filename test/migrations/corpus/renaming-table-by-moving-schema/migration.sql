@@ -1,0 +1,2 @@
+CREATE SCHEMA archive;
+ALTER TABLE users SET SCHEMA archive;

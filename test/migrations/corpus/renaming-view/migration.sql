@@ -1,0 +1,1 @@
+ALTER VIEW named_users RENAME TO user_names;

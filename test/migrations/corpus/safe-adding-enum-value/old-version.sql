@@ -1,0 +1,2 @@
+INSERT INTO moods (mood) VALUES ('sad');
+SELECT count(*) FROM moods WHERE mood = 'sad';

@@ -1,0 +1,1 @@
+ALTER TABLE products VALIDATE CONSTRAINT price_positive;

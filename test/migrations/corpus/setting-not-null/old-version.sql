@@ -1,0 +1,2 @@
+INSERT INTO users (name) VALUES ('linus');
+SELECT id, name, nickname FROM users;

@@ -1,0 +1,2 @@
+INSERT INTO subscribers (email) VALUES ('grace@example.com');
+SELECT id FROM subscribers;
