@@ -205,10 +205,11 @@ async function onUpdate(event: CloudFormationCustomResourceUpdateEvent): Promise
       if (plan.test.reprioritize) {
         await setRulePriority(elb, testRuleArn, next.testPriority);
       }
+      await verifyForwardWeights(elb, testRuleArn, [{ targetGroupArn: plan.testTargetGroupArn, weight: 1 }], next.serviceName);
+      // Last, so a failure before it leaves the test rule paired with the rule CloudFormation keeps.
       if (finalMainArn !== mainRuleArn) {
         await pairTestRule(elb, testRuleArn, finalMainArn);
       }
-      await verifyForwardWeights(elb, testRuleArn, [{ targetGroupArn: plan.testTargetGroupArn, weight: 1 }], next.serviceName);
     }
     logEvent('INFO', 'traffic-rule.updated', {
       service: next.serviceName, ruleArn: finalMainArn, testRuleArn, weights: plan.weights, testColor: plan.testColor,

@@ -268,6 +268,19 @@ describe('update', () => {
     expect(fake.rules.has(newRuleArn)).toBe(true);
   });
 
+  test('a failed move to a new listener removes the new rule and leaves the test rule with the old one', async () => {
+    const { PhysicalResourceId: oldRuleArn, Data } = await created();
+    elb.on(DescribeRulesCommand, { RuleArns: [Data.TestRuleArn] })
+      .resolves({ Rules: [{ RuleArn: Data.TestRuleArn, Actions: [{ Type: 'fixed-response' }] }] });
+
+    await expect(handler(updateEvent(oldRuleArn, properties(), properties({ ListenerArn: OTHER_LISTENER }))))
+      .rejects.toThrow(`to listener rule ${Data.TestRuleArn} but read back [no forward action]`);
+
+    expect(fake.rulesOn(OTHER_LISTENER)).toEqual([]);
+    expect(fake.rules.get(Data.TestRuleArn)?.tags.get(PAIRED_RULE_TAG)).toBe(oldRuleArn);
+    expect(elb.commandCalls(AddTagsCommand)).toHaveLength(0);
+  });
+
   test('priority and test-listener changes are applied in place', async () => {
     const { PhysicalResourceId: ruleArn, Data } = await created();
 
