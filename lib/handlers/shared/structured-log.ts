@@ -1,6 +1,6 @@
-// One JSON object per line, so CloudWatch Logs Insights can filter on any field (invariant 6:
-// every decision is in the structured logs). The functions use the JSON log format, which keeps
-// a JSON string message queryable.
+// One JSON document per record, so every decision (invariant 6) can be found by its fields in
+// CloudWatch Logs. Serializing here, rather than passing an object to console, gives the same
+// record whatever log format (text or JSON) the function is configured with.
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
