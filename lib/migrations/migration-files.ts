@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { MigrationSource } from './checker';
 
 /** A path given by the user that cannot be read as migrations. */
@@ -7,8 +7,8 @@ export class MigrationPathError extends Error {}
 
 /**
  * Expands files and directories into migration files, in the order they run: explicitly named
- * files in the given order, directories as their `.sql` files (recursively) sorted by path with
- * numbers compared as numbers (so `V10__x.sql` comes after `V9__x.sql`).
+ * files in the given order, directories as their `.sql` files (recursively) sorted by file name with
+ * numbers compared as numbers (so `V10__x.sql` comes after `V9__x.sql`), then by path.
  */
 export function collectMigrationFiles(paths: readonly string[], workingDirectory: string): string[] {
   const seen = new Set<string>();
@@ -45,8 +45,9 @@ function sqlFilesUnder(directory: string): string[] {
     }
   };
   walk(directory);
+  // Migration tools order by the version in the file name, wherever the file sits.
   const collator = new Intl.Collator('en', { numeric: true });
-  return found.sort((a, b) => collator.compare(relative(directory, a), relative(directory, b)));
+  return found.sort((a, b) => collator.compare(basename(a), basename(b)) || collator.compare(relative(directory, a), relative(directory, b)));
 }
 
 /** Reads the files; each is named relative to the working directory when it lies below it. */

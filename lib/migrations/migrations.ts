@@ -81,8 +81,8 @@ interface NamedFile {
  */
 export class Migrations {
   /**
-   * The `.sql` files under a directory (recursively), in name order with numbers compared as numbers
-   * (`V9__a.sql` before `V10__b.sql`).
+   * The `.sql` files under a directory (recursively), in file-name order with numbers compared as
+   * numbers (`V9__a.sql` before `V10__b.sql`).
    *
    * @param directory path of the directory, relative to the working directory of the CDK app.
    */
@@ -186,9 +186,11 @@ function blockingMessage(scope: IConstruct, findings: MigrationFinding[]): strin
       + 'while blue and green share the database (or the version a rollback returns to):',
     '',
     ...findings.map(formatFinding).map((text) => `${text}\n`),
-    'Change the migration as the recipe says. If it is a contract migration that runs only after the old version '
-      + 'is gone, allow it with a reason: a "-- cdk-blue-green: allow <rule>: <reason>" comment before the statement, '
-      + 'or Migrations options { acknowledgments: [{ file, rule, reason }] }.',
+    findings.some((finding) => finding.statement !== undefined)
+      ? 'Change the migration as the recipe says. If it is a contract migration that runs only after the old version '
+        + 'is gone, allow it with a reason: a "-- cdk-blue-green: allow <rule>: <reason>" comment before the statement, '
+        + 'or Migrations options { acknowledgments: [{ file, rule, reason }] }.'
+      : 'Fix the files as the recipe says.',
   ].join('\n');
 }
 

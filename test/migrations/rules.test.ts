@@ -1,0 +1,175 @@
+import { MIGRATION_RULES } from '../../lib/migrations/rules';
+import { findingsOf, rulesOf } from './check-sql';
+
+// For each rule: statements it must report, and close variants that are safe and must not be.
+const CASES: Record<string, { unsafe: string[]; safe: string[] }> = {
+  'adding-not-null-column': {
+    unsafe: ['ALTER TABLE users ADD COLUMN email text NOT NULL', 'ALTER TABLE users ADD COLUMN code int PRIMARY KEY'],
+    safe: [
+      'ALTER TABLE users ADD COLUMN email text',
+      "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free'",
+      'ALTER TABLE users ADD COLUMN n bigint NOT NULL GENERATED ALWAYS AS IDENTITY',
+      'CREATE TABLE t (id int); ALTER TABLE t ADD COLUMN email text NOT NULL',
+    ],
+  },
+  'dropping-column': {
+    unsafe: ['ALTER TABLE users DROP COLUMN email', 'ALTER TABLE users DROP COLUMN IF EXISTS email CASCADE'],
+    safe: ['ALTER TABLE users DROP CONSTRAINT users_email_check', 'CREATE TABLE t (a int, b int); ALTER TABLE t DROP COLUMN b'],
+  },
+  'renaming-column': {
+    unsafe: ['ALTER TABLE users RENAME COLUMN email TO mail', 'ALTER TABLE users RENAME email TO mail'],
+    safe: ['ALTER TABLE users RENAME CONSTRAINT c1 TO c2', 'CREATE TABLE t (a int); ALTER TABLE t RENAME a TO b'],
+  },
+  'renaming-table': {
+    unsafe: ['ALTER TABLE users RENAME TO accounts', 'ALTER TABLE public.users SET SCHEMA archive'],
+    safe: ['ALTER INDEX users_pkey RENAME TO accounts_pkey', 'CREATE TABLE t (a int); ALTER TABLE t RENAME TO u'],
+  },
+  'setting-not-null': {
+    unsafe: ['ALTER TABLE users ALTER COLUMN email SET NOT NULL'],
+    safe: ['ALTER TABLE users ALTER COLUMN email DROP NOT NULL', 'CREATE TABLE t (a int); ALTER TABLE t ALTER a SET NOT NULL'],
+  },
+  'changing-column-type': {
+    unsafe: ['ALTER TABLE orders ALTER COLUMN quantity TYPE bigint', 'ALTER TABLE orders ALTER quantity SET DATA TYPE text USING quantity::text'],
+    safe: ['ALTER TABLE orders ALTER COLUMN quantity SET DEFAULT 1', 'CREATE TABLE t (a int); ALTER TABLE t ALTER a TYPE bigint'],
+  },
+  'dropping-table': {
+    unsafe: ['DROP TABLE audit_log', 'DROP TABLE IF EXISTS public.audit_log, sessions CASCADE'],
+    safe: ['DROP SEQUENCE audit_log_id_seq', 'CREATE TABLE scratch (a int); DROP TABLE scratch'],
+  },
+  'dropping-default-on-not-null': {
+    unsafe: ['ALTER TABLE accounts ALTER COLUMN status DROP DEFAULT'],
+    safe: [
+      'ALTER TABLE accounts ALTER COLUMN status SET DEFAULT 1',
+      "CREATE TABLE accounts (status text NOT NULL DEFAULT 'a'); ALTER TABLE accounts ALTER status DROP DEFAULT",
+    ],
+  },
+  'adding-constraint-without-not-valid': {
+    unsafe: [
+      'ALTER TABLE products ADD CONSTRAINT price_positive CHECK (price > 0)',
+      'ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (customer_id) REFERENCES customers (id)',
+    ],
+    safe: [
+      'ALTER TABLE products ADD CONSTRAINT price_positive CHECK (price > 0) NOT VALID',
+      'ALTER TABLE products VALIDATE CONSTRAINT price_positive',
+    ],
+  },
+  'adding-unique-constraint': {
+    unsafe: ['ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email)', 'ALTER TABLE users ADD PRIMARY KEY (id)'],
+    safe: ['ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx', 'CREATE TABLE t (a int); ALTER TABLE t ADD UNIQUE (a)'],
+  },
+  'constraint-applies-to-old-writes': {
+    unsafe: [
+      'ALTER TABLE products ADD CONSTRAINT p CHECK (price > 0) NOT VALID',
+      'CREATE UNIQUE INDEX CONCURRENTLY users_email_idx ON users (email)',
+    ],
+    safe: ['CREATE INDEX CONCURRENTLY users_email_idx ON users (email)', 'ALTER TABLE products DROP CONSTRAINT p'],
+  },
+  'dropping-view': {
+    unsafe: ['DROP VIEW named_users', 'DROP MATERIALIZED VIEW IF EXISTS daily_totals'],
+    safe: ['CREATE OR REPLACE VIEW named_users AS SELECT 1 AS one', 'REFRESH MATERIALIZED VIEW CONCURRENTLY daily_totals'],
+  },
+  'renaming-view': {
+    unsafe: ['ALTER VIEW named_users RENAME TO user_names', 'ALTER MATERIALIZED VIEW daily RENAME TO per_day'],
+    safe: ['ALTER VIEW named_users OWNER TO app', 'CREATE VIEW v AS SELECT 1 AS one'],
+  },
+  'dropping-function': {
+    unsafe: ['DROP FUNCTION price_with_tax(numeric)', 'DROP PROCEDURE archive_orders()'],
+    safe: ['CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$', 'DROP TRIGGER t ON users'],
+  },
+  'renaming-function': {
+    unsafe: ['ALTER FUNCTION price_with_tax(numeric) RENAME TO gross_price'],
+    safe: ['ALTER FUNCTION price_with_tax(numeric) OWNER TO app'],
+  },
+  'renaming-enum-value': {
+    unsafe: ["ALTER TYPE mood RENAME VALUE 'sad' TO 'unhappy'"],
+    safe: ["ALTER TYPE mood ADD VALUE 'calm'", "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'calm' BEFORE 'sad'"],
+  },
+  'dropping-type': {
+    unsafe: ['DROP TYPE mood', 'DROP DOMAIN IF EXISTS positive_int'],
+    safe: ["CREATE TYPE mood AS ENUM ('a')", 'DROP EXTENSION IF EXISTS unused_ext'],
+  },
+  'dropping-schema': {
+    unsafe: ['DROP SCHEMA reporting CASCADE', 'DROP DATABASE legacy'],
+    safe: ['CREATE SCHEMA reporting', 'ALTER SCHEMA reporting OWNER TO app'],
+  },
+  'create-index-without-concurrently': {
+    unsafe: ['CREATE INDEX users_name_idx ON users (name)', 'CREATE UNIQUE INDEX ON users (email)'],
+    safe: ['CREATE INDEX CONCURRENTLY users_name_idx ON users (name)', 'CREATE TABLE t (a int); CREATE INDEX ON t (a)'],
+  },
+  'drop-index-without-concurrently': {
+    unsafe: ['DROP INDEX users_name_idx', 'DROP INDEX IF EXISTS a_idx, b_idx'],
+    safe: ['DROP INDEX CONCURRENTLY users_name_idx'],
+  },
+  'table-rewrite': {
+    unsafe: [
+      'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid()',
+      'ALTER TABLE users ADD COLUMN seq bigserial',
+      'ALTER TABLE users ADD COLUMN total numeric GENERATED ALWAYS AS (price * 2) STORED',
+      'ALTER TABLE users SET LOGGED',
+      'VACUUM FULL users',
+      'CLUSTER users USING users_pkey',
+    ],
+    safe: ['ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now()', 'VACUUM ANALYZE users'],
+  },
+  'unbatched-update': {
+    unsafe: ['UPDATE users SET name = lower(name)', 'DELETE FROM sessions'],
+    safe: ['UPDATE users SET name = lower(name) WHERE id BETWEEN 1 AND 1000', 'CREATE TABLE t (a int); UPDATE t SET a = 1'],
+  },
+};
+
+test('every rule has cases', () => {
+  expect(MIGRATION_RULES.map((rule) => rule.id).sort()).toEqual(Object.keys(CASES).sort());
+});
+
+describe.each(Object.entries(CASES))('%s', (rule, cases) => {
+  test.each(cases.unsafe)('reports %s', async (sql) => {
+    expect(await rulesOf(sql)).toContain(rule);
+  });
+  test.each(cases.safe)('does not report %s', async (sql) => {
+    expect(await rulesOf(sql)).not.toContain(rule);
+  });
+});
+
+test('every rule has an id in kebab-case, a reason and a recipe of several steps', () => {
+  for (const rule of MIGRATION_RULES) {
+    expect(rule.id).toMatch(/^[a-z]+(-[a-z]+)*$/);
+    expect(rule.reason.length).toBeGreaterThan(40);
+    expect(rule.recipe.length).toBeGreaterThanOrEqual(2);
+  }
+});
+
+describe('dropping-default-on-not-null uses what earlier migrations say about the column', () => {
+  test('reports a column an earlier file created NOT NULL, and names it as NOT NULL', async () => {
+    const findings = await findingsOf("CREATE TABLE accounts (status text NOT NULL DEFAULT 'a')", 'ALTER TABLE accounts ALTER status DROP DEFAULT');
+    expect(findings.map((finding) => [finding.file, finding.rule, finding.message]))
+      .toEqual([['002.sql', 'dropping-default-on-not-null', expect.stringContaining('NOT NULL column accounts.status')]]);
+  });
+  test('does not report a column an earlier file created nullable', async () => {
+    expect(await rulesOf("CREATE TABLE accounts (status text DEFAULT 'a')", 'ALTER TABLE accounts ALTER status DROP DEFAULT')).toEqual([]);
+  });
+  test('follows DROP NOT NULL and SET NOT NULL', async () => {
+    const create = "CREATE TABLE accounts (status text NOT NULL DEFAULT 'a')";
+    expect(await rulesOf(create, 'ALTER TABLE accounts ALTER status DROP NOT NULL', 'ALTER TABLE accounts ALTER status DROP DEFAULT')).toEqual([]);
+    expect(await rulesOf("CREATE TABLE accounts (status text DEFAULT 'a')", '-- cdk-blue-green: allow setting-not-null: empty table\nALTER TABLE accounts ALTER status SET NOT NULL',
+      'ALTER TABLE accounts ALTER status DROP DEFAULT')).toEqual(['setting-not-null', 'dropping-default-on-not-null']);
+  });
+  test('a column of a primary key is NOT NULL', async () => {
+    expect(await rulesOf('CREATE TABLE t (id int DEFAULT 1, PRIMARY KEY (id))', 'ALTER TABLE t ALTER id DROP DEFAULT')).toEqual(['dropping-default-on-not-null']);
+  });
+});
+
+test('a table created in an earlier file is not new any more', async () => {
+  expect(await rulesOf('CREATE TABLE t (a int)', 'ALTER TABLE t DROP COLUMN a')).toEqual(['dropping-column']);
+});
+
+test('a table renamed after its creation in the same file is still new', async () => {
+  expect(await rulesOf('CREATE TABLE t (a int); ALTER TABLE t RENAME TO u; ALTER TABLE u DROP COLUMN a')).toEqual([]);
+});
+
+test('one finding per affected object, each naming it', async () => {
+  const findings = await findingsOf('ALTER TABLE users DROP COLUMN a, DROP COLUMN b');
+  expect(findings.map((finding) => finding.message)).toEqual([
+    expect.stringContaining('users.a'),
+    expect.stringContaining('users.b'),
+  ]);
+});
