@@ -54,8 +54,10 @@ export function colorOf(
   };
 }
 
+export type PropsFor = (stack: Stack, vpc: ec2.Vpc) => Partial<RolloutStateMachineProps>;
+
 export function rolloutFixture(
-  props: Partial<RolloutStateMachineProps> = {},
+  props: Partial<RolloutStateMachineProps> | PropsFor = {},
   options: { stickiness?: boolean } = {},
 ): RolloutFixture {
   const app = new App();
@@ -70,7 +72,7 @@ export function rolloutFixture(
     testRuleArn: TEST_RULE_ARN,
     blue: blue.color,
     green: green.color,
-    ...props,
+    ...(typeof props === 'function' ? props(stack, vpc) : props),
   });
   return { app, stack, vpc, blueTargetGroup: blue.targetGroup, greenTargetGroup: green.targetGroup, rollout };
 }
