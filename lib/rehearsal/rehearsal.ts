@@ -1,0 +1,994 @@
+// The rehearsed world: one synthesized stack, its resources in the in-memory AWS model, its
+// Lambda handlers running in-process, executions of its state machines on a virtual clock, and the
+// scenario that scripts what happens meanwhile. `rehearse()` (index.ts) is the one-call entry point.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Stack } from 'aws-cdk-lib';
+import { AlarmModel, type AlarmState } from './aws/alarm-model';
+import { ConditionalCheckFailed, DynamoDbModel, TableNotFound } from './aws/dynamodb-model';
+import { ValidationError } from './aws/dynamodb-expressions';
+import { FleetModel } from './aws/fleet-model';
+import { LoadBalancingError, LoadBalancingModel, type RuleState } from './aws/load-balancing-model';
+import { type ServiceName, installSdkMocks, sdkError, throttlingError } from './aws/sdk-mocks';
+import { NotModelledError } from './aws/service-errors';
+import { type ExecutionRecord, startExecution } from './execution';
+import { arnPrefix, stableHex } from './fake-identifiers';
+import { type FunctionDefinition, LambdaFunctionError, LambdaRuntime, type LogLine } from './lambda-runtime';
+import type { CallFault, Color, HandlerFault, HttpScript, ScenarioStep, ScenarioWorld, ScriptedFunction } from './scenario';
+import { type StackSource, sourceFromAssembly, sourceFromStack, sourceFromTemplate } from './stack-source';
+import { type CfnTemplate, RehearsalTemplate } from './template';
+import { VirtualClock } from './virtual-clock';
+
+export const COLORS: readonly Color[] = ['BLUE', 'GREEN'];
+
+export interface RehearsalOptions {
+  /** Which service to rehearse when the stack has several: its ServiceName or a part of its construct path. */
+  readonly service?: string;
+  /**
+   * The two target groups (logical id or construct path) when the stack has no
+   * Custom::BlueGreenTraffic resource to read them from.
+   */
+  readonly colors?: Partial<Record<Color, string>>;
+  /** The listener whose weighted rule carries user traffic, when there is no Custom::BlueGreenTraffic. */
+  readonly listener?: string;
+  /** The rollout state machine (logical id or construct path) when the stack has several. */
+  readonly stateMachine?: string;
+  /**
+   * Healthy targets a color must have before it may get traffic (invariant 1).
+   * @default - the desired capacity of the color's Auto Scaling groups, at least 1
+   */
+  readonly requiredHealthyTargets?: number;
+  /** Custom resources to run besides the library's own (logical ids or construct paths). */
+  readonly customResources?: readonly string[];
+  /** Stop a runaway rehearsal after this much virtual time. @default 48 hours */
+  readonly maxVirtualSeconds?: number;
+  /** The scenario: timed events and injected faults. */
+  readonly scenario?: readonly ScenarioStep[];
+}
+
+export interface TimelineEntry {
+  /** Virtual seconds since the rehearsal started. */
+  readonly t: number;
+  /** Percent of user traffic per color after this entry. */
+  readonly blueWeight: number;
+  readonly greenWeight: number;
+  readonly event: string;
+}
+
+export interface ApiCall {
+  readonly t: number;
+  readonly service: ServiceName;
+  readonly operation: string;
+  readonly caller?: string;
+  readonly error?: string;
+}
+
+export interface Invocation {
+  readonly t: number;
+  readonly functionLogicalId: string;
+  readonly memoryMb: number;
+  readonly caller: string;
+  readonly action?: string;
+  /** Virtual seconds the handler took (its own sleeps); API calls take no virtual time. */
+  virtualSeconds: number;
+  error?: string;
+}
+
+export interface CustomResourceResult {
+  readonly logicalId: string;
+  readonly requestType: 'Create' | 'Update' | 'Delete';
+  readonly status: 'SUCCESS' | 'FAILED';
+  readonly reason?: string;
+  readonly physicalResourceId: string;
+  readonly data: Record<string, unknown>;
+  /** isComplete calls made (0 when the provider has no isComplete). */
+  readonly polls: number;
+}
+
+/** The service under rehearsal: its two target groups and the listener carrying user traffic. */
+interface ServiceBinding {
+  readonly name: string;
+  readonly targetGroups: Record<Color, string>;
+  readonly listenerArn?: string;
+  readonly constructPrefix?: string;
+}
+
+/** The SDK mocks are global to the client classes: one open rehearsal per process. */
+const openRehearsal: { current?: Rehearsal } = {};
+
+export class Rehearsal implements ScenarioWorld {
+  public static fromStack(stack: Stack, options: RehearsalOptions = {}): Rehearsal {
+    return new Rehearsal(sourceFromStack(stack), options);
+  }
+
+  public static fromAssembly(directory: string, stackName: string, options: RehearsalOptions = {}): Rehearsal {
+    return new Rehearsal(sourceFromAssembly(directory, stackName), options);
+  }
+
+  public static fromTemplate(
+    template: CfnTemplate,
+    options: RehearsalOptions & { readonly stackName?: string; readonly assetDirectories?: ReadonlyMap<string, string> } = {},
+  ): Rehearsal {
+    return new Rehearsal(sourceFromTemplate(template, options), options);
+  }
+
+  public readonly clock: VirtualClock;
+  public readonly template: RehearsalTemplate;
+  public readonly fleets = new FleetModel();
+  public readonly loadBalancing = new LoadBalancingModel(this.fleets);
+  public readonly alarms = new AlarmModel();
+  public readonly dynamodb = new DynamoDbModel();
+  public readonly executions: ExecutionRecord[] = [];
+  public readonly timeline: TimelineEntry[] = [];
+  public readonly invariantViolations: string[] = [];
+  public readonly logs: LogLine[] = [];
+  public readonly calls: ApiCall[] = [];
+  public readonly invocations: Invocation[] = [];
+  public readonly customResourceResults: CustomResourceResult[] = [];
+  /** Calls the model could not answer: a rehearsal with any of these proves nothing. */
+  public readonly modelGaps: string[] = [];
+  public readonly recordedMetrics: Array<{ t: number; namespace: string; data: unknown }> = [];
+
+  private readonly functions = new Map<string, FunctionDefinition>();
+  private readonly runtime: LambdaRuntime;
+  private readonly caller = new AsyncLocalStorage<string>();
+  private readonly faultCounts = new Map<object, number>();
+  private binding?: ServiceBinding;
+  private stateMachineArn?: string;
+  private restoreMocks?: () => void;
+  private executionCounter = 0;
+  private lastWeights: Record<Color, number> = { BLUE: 0, GREEN: 0 };
+
+  constructor(private readonly source: StackSource, private readonly options: RehearsalOptions = {}) {
+    this.template = new RehearsalTemplate(source.template, { stackName: source.stackName, constructPaths: source.constructPaths });
+    this.clock = new VirtualClock({ maxVirtualSeconds: options.maxVirtualSeconds });
+    this.runtime = new LambdaRuntime({
+      clock: this.clock,
+      fetch: (input, init) => this.fetch(input, init),
+      log: (line) => this.logs.push(line),
+    });
+  }
+
+  /** The scenario steps of this rehearsal. */
+  private get scenario(): readonly ScenarioStep[] {
+    return this.options.scenario ?? [];
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /**
+   * Installs the virtual clock and the SDK mocks, builds the model from the template, schedules
+   * the scenario's events and runs the library's custom resources (Create), as a first deploy would.
+   */
+  public async open(): Promise<void> {
+    if (openRehearsal.current) {
+      throw new Error('rehearsal: another rehearsal is still open in this process (the SDK mocks are global). Close it first: await rehearsal.close().');
+    }
+    openRehearsal.current = this;
+    this.clock.install();
+    this.restoreMocks = installSdkMocks((service, operation, input) => this.dispatch(service, operation, input));
+    try {
+      this.buildModel();
+      for (const step of this.scenario) {
+        if (step.kind === 'event') {
+          this.clock.at(step.atSeconds, () => {
+            step.event.apply(this);
+            this.note(step.event.description);
+          });
+        }
+      }
+      this.bindService();
+      for (const logicalId of this.customResourcesToRun()) {
+        const result = await this.runCustomResource(logicalId, 'Create');
+        if (result.status === 'FAILED') {
+          throw new Error(`rehearsal: creating ${this.template.describe(logicalId)} failed, so there is nothing to rehearse: ${result.reason}`);
+        }
+      }
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+  }
+
+  /** Removes the SDK mocks and the fake Date. Safe to call twice. */
+  public close(): void {
+    this.restoreMocks?.();
+    this.restoreMocks = undefined;
+    this.clock.uninstall();
+    if (openRehearsal.current === this) {
+      openRehearsal.current = undefined;
+    }
+  }
+
+  // ------------------------------------------------------------------ executions
+
+  /** The rollout state machine's ARN (see RehearsalOptions.stateMachine). */
+  public get rolloutStateMachineArn(): string {
+    if (!this.stateMachineArn) {
+      throw new Error('rehearsal: open() the rehearsal first.');
+    }
+    return this.stateMachineArn;
+  }
+
+  /** Starts an execution of a state machine of the stack; it runs on the virtual clock. */
+  public startExecution(stateMachineArn: string, input: unknown, name?: string): ExecutionRecord {
+    const logicalId = this.template.resourcesOfType('AWS::StepFunctions::StateMachine')
+      .map((r) => r.logicalId)
+      .find((id) => this.template.ref(id) === stateMachineArn);
+    if (!logicalId) {
+      throw sdkError('SFN', 'StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    }
+    const executionName = name ?? `rehearsal-${++this.executionCounter}`;
+    if (this.executions.some((e) => e.stateMachineArn === stateMachineArn && e.name === executionName)) {
+      throw sdkError('SFN', 'ExecutionAlreadyExists', `Execution Already Exists: '${executionName}'`);
+    }
+    const props = this.template.resolvedProperties(logicalId);
+    const definitionText = props.DefinitionString ?? (props.Definition ? JSON.stringify(props.Definition) : undefined);
+    if (typeof definitionText !== 'string') {
+      throw new Error(`rehearsal: ${this.template.describe(logicalId)} has no DefinitionString (DefinitionS3Location is not supported).`);
+    }
+    const substituted = Object.entries<string>(props.DefinitionSubstitutions ?? {})
+      .reduce((text, [key, value]) => text.split(`\${${key}}`).join(String(value)), definitionText);
+    const record = startExecution({
+      stateMachineArn,
+      definition: JSON.parse(substituted),
+      input,
+      name: executionName,
+      roleArn: typeof props.RoleArn === 'string' ? props.RoleArn : undefined,
+      clock: this.clock,
+      invokeTask: (execution, stateName, task, taskInput) => this.invokeTask(execution, stateName, task, taskInput),
+    });
+    this.executions.push(record);
+    this.note(`execution ${executionName} started (${JSON.stringify(input)})`);
+    void record.done.then(() => this.note(
+      `execution ${executionName} ${record.status}${record.error ? `: ${record.error}` : ''}`,
+    ));
+    return record;
+  }
+
+  /** Runs one rollout of the service to its end and returns its record. */
+  public async rollout(input: unknown, name?: string): Promise<ExecutionRecord> {
+    const record = this.startExecution(this.rolloutStateMachineArn, input, name);
+    await record.done;
+    if (this.clock.stopped) {
+      throw this.clock.stopped;
+    }
+    return record;
+  }
+
+  // ------------------------------------------------------------------ scenario world
+
+  public setAlarmState(name: string, state: AlarmState, reason: string): void {
+    const alarmName = this.alarms.find(name) ? name : this.template.ref(this.template.findResource(
+      this.template.resourcesOfType('AWS::CloudWatch::CompositeAlarm').some((r) => (this.template.constructPaths.get(r.logicalId) ?? r.logicalId).includes(name))
+        ? 'AWS::CloudWatch::CompositeAlarm' : 'AWS::CloudWatch::Alarm',
+      name,
+    ));
+    this.alarms.setState(alarmName, state, reason, new Date(this.clock.now()));
+  }
+
+  public setHealthyTargets(color: Color, healthy: number | undefined): void {
+    this.fleets.setHealthyTargets(this.requireBinding().targetGroups[color], healthy);
+  }
+
+  public setTraffic(weights: Partial<Record<Color, number>>, who: string): void {
+    const rule = this.serviceRules()[0];
+    if (!rule) {
+      throw new Error('rehearsal: the service has no weighted rule yet to change.');
+    }
+    const targetGroups = this.requireBinding().targetGroups;
+    this.caller.run(who, () => this.loadBalancing.modifyRule({
+      RuleArn: rule.arn,
+      Actions: [{
+        Type: 'forward',
+        ForwardConfig: { TargetGroups: COLORS.map((c) => ({ TargetGroupArn: targetGroups[c], Weight: weights[c] ?? 0 })) },
+      }],
+    }));
+  }
+
+  public startRollout(input: unknown, name?: string): void {
+    this.startExecution(this.rolloutStateMachineArn, input, name);
+  }
+
+  public note(event: string): void {
+    this.timeline.push({ t: this.clock.elapsedSeconds(), blueWeight: this.lastWeights.BLUE, greenWeight: this.lastWeights.GREEN, event });
+  }
+
+  /** Current percent of user traffic per color on the service's weighted rule. */
+  public weights(): Record<Color, number> {
+    return { ...this.lastWeights };
+  }
+
+  /** The service's target group ARN for a color. */
+  public targetGroupArn(color: Color): string {
+    return this.requireBinding().targetGroups[color];
+  }
+
+  // ------------------------------------------------------------------ the model
+
+  private buildModel(): void {
+    const t = this.template;
+    for (const { logicalId } of t.resourcesOfType('AWS::Lambda::Function')) {
+      this.addFunction(logicalId);
+    }
+    for (const { logicalId } of t.resourcesOfType('AWS::ElasticLoadBalancingV2::LoadBalancer')) {
+      this.loadBalancing.addLoadBalancer(t.ref(logicalId), String(t.getAtt(logicalId, 'LoadBalancerName')), String(t.getAtt(logicalId, 'DNSName')));
+    }
+    const listeners = t.resourcesOfType('AWS::ElasticLoadBalancingV2::Listener').map(({ logicalId }) => ({ logicalId, props: t.resolvedProperties(logicalId) }));
+    for (const { logicalId } of t.resourcesOfType('AWS::ElasticLoadBalancingV2::TargetGroup')) {
+      const props = t.resolvedProperties(logicalId);
+      const arn = t.ref(logicalId);
+      const lbs = listeners.filter((l) => JSON.stringify(l.props.DefaultActions ?? []).includes(arn)).map((l) => l.props.LoadBalancerArn);
+      this.loadBalancing.addTargetGroup({
+        arn, name: String(t.getAtt(logicalId, 'TargetGroupName')), port: Number(props.Port ?? 80), protocol: props.Protocol ?? 'HTTP',
+        attributes: Object.fromEntries((props.TargetGroupAttributes ?? []).map((a: any) => [a.Key, String(a.Value)])),
+        loadBalancerArns: [...new Set(lbs as string[])],
+      });
+    }
+    for (const { logicalId, props } of listeners) {
+      this.loadBalancing.addListener({
+        arn: t.ref(logicalId), loadBalancerArn: props.LoadBalancerArn, port: Number(props.Port ?? (props.Protocol === 'HTTPS' ? 443 : 80)),
+        protocol: props.Protocol ?? 'HTTP',
+      }, props.DefaultActions ?? []);
+    }
+    for (const { logicalId } of t.resourcesOfType('AWS::ElasticLoadBalancingV2::ListenerRule')) {
+      const props = t.resolvedProperties(logicalId);
+      this.loadBalancing.addTemplateRule(t.ref(logicalId), props.ListenerArn, Number(props.Priority), props.Conditions ?? [], props.Actions ?? []);
+    }
+    for (const { logicalId } of t.resourcesOfType('AWS::AutoScaling::AutoScalingGroup')) {
+      const props = t.resolvedProperties(logicalId);
+      const min = Number(props.MinSize ?? 0);
+      this.fleets.addGroup({
+        name: t.ref(logicalId), minSize: min, maxSize: Number(props.MaxSize ?? min),
+        desiredCapacity: Number(props.DesiredCapacity ?? min), targetGroupArns: props.TargetGroupARNs ?? [],
+        launchTemplateVersion: stableHex(JSON.stringify(props.LaunchTemplate ?? props.LaunchConfigurationName ?? {}), 8),
+      });
+    }
+    for (const type of ['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::CompositeAlarm']) {
+      for (const { logicalId } of t.resourcesOfType(type)) {
+        this.alarms.add({
+          name: t.ref(logicalId), arn: String(t.getAtt(logicalId, 'Arn')), composite: type.endsWith('CompositeAlarm'),
+          definition: t.resolvedProperties(logicalId), state: 'OK', reason: 'rehearsal: initial state', updatedAt: new Date(this.clock.now()),
+        });
+      }
+    }
+    for (const { logicalId } of t.resourcesOfType('AWS::DynamoDB::Table').concat(t.resourcesOfType('AWS::DynamoDB::GlobalTable'))) {
+      const props = t.resolvedProperties(logicalId);
+      const keys = (schema: any[]) => ({
+        partitionKey: schema.find((k) => k.KeyType === 'HASH')?.AttributeName,
+        sortKey: schema.find((k) => k.KeyType === 'RANGE')?.AttributeName,
+      });
+      this.dynamodb.createTable({
+        name: t.ref(logicalId), ...keys(props.KeySchema ?? []),
+        indexes: Object.fromEntries((props.GlobalSecondaryIndexes ?? []).concat(props.LocalSecondaryIndexes ?? [])
+          .map((i: any) => [i.IndexName, keys(i.KeySchema)])),
+      });
+    }
+    this.loadBalancing.onRuleChange((rule, operation) => this.recordRuleChange(rule, operation));
+  }
+
+  private addFunction(logicalId: string): void {
+    const t = this.template;
+    const resource = t.resource(logicalId);
+    const props = resource.Properties ?? {};
+    const code = (props.Code ?? {}) as Record<string, unknown>;
+    let environment: Record<string, string> | undefined;
+    this.functions.set(logicalId, {
+      logicalId,
+      functionName: t.ref(logicalId),
+      functionArn: String(t.getAtt(logicalId, 'Arn')),
+      codeDirectory: this.source.codeDirectories.get(logicalId),
+      inlineCode: typeof code.ZipFile === 'string' ? code.ZipFile : code.ZipFile ? String(t.resolve(code.ZipFile)) : undefined,
+      handler: String(t.resolve(props.Handler ?? 'index.handler')),
+      runtime: String(t.resolve(props.Runtime ?? 'nodejs')),
+      memoryMb: Number(t.resolve(props.MemorySize ?? 128)),
+      timeoutSeconds: Number(t.resolve(props.Timeout ?? 3)),
+      environment: () => {
+        environment ??= Object.fromEntries(Object.entries<unknown>(
+          (t.resolve((props.Environment as any)?.Variables ?? {}) ?? {}) as Record<string, unknown>,
+        ).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+        return environment;
+      },
+    });
+  }
+
+  private functionByReference(reference: string): FunctionDefinition | undefined {
+    const withoutQualifier = reference.startsWith('arn:') ? reference.split(':').slice(0, 7).join(':') : reference.split(':')[0];
+    for (const fn of this.functions.values()) {
+      if (fn.functionArn === withoutQualifier || fn.functionName === withoutQualifier || fn.logicalId === withoutQualifier) {
+        return fn;
+      }
+    }
+    return undefined;
+  }
+
+  private bindService(): void {
+    const t = this.template;
+    const traffic = t.resourcesOfType('Custom::BlueGreenTraffic').map(({ logicalId }) => ({ logicalId, props: t.resolvedProperties(logicalId) }));
+    const wanted = this.options.service;
+    const chosen = traffic.filter((r) => !wanted || r.props.ServiceName === wanted || t.describe(r.logicalId).includes(wanted));
+    if (chosen.length > 1) {
+      throw new Error(`rehearsal: the stack has ${chosen.length} services (${chosen.map((c) => c.props.ServiceName).join(', ')}); choose one with the 'service' option.`);
+    }
+    if (chosen.length === 1 && !this.options.colors) {
+      const { logicalId, props } = chosen[0];
+      const path = t.constructPaths.get(logicalId);
+      this.binding = {
+        name: props.ServiceName,
+        targetGroups: { BLUE: props.BlueTargetGroupArn, GREEN: props.GreenTargetGroupArn },
+        listenerArn: props.ListenerArn,
+        constructPrefix: path ? path.split('/').slice(0, -1).join('/') + '/' : undefined,
+      };
+    } else if (this.options.colors?.BLUE && this.options.colors.GREEN) {
+      const tg = (ref: string) => t.ref(t.findResource('AWS::ElasticLoadBalancingV2::TargetGroup', ref));
+      this.binding = {
+        name: wanted ?? 'service',
+        targetGroups: { BLUE: tg(this.options.colors.BLUE), GREEN: tg(this.options.colors.GREEN) },
+        listenerArn: this.options.listener ? t.ref(t.findResource('AWS::ElasticLoadBalancingV2::Listener', this.options.listener)) : undefined,
+        constructPrefix: wanted,
+      };
+    }
+    const machines = t.resourcesOfType('AWS::StepFunctions::StateMachine').map((r) => r.logicalId)
+      .filter((id) => !/waiter-?state-?machine/i.test(t.describe(id)));
+    let machine: string | undefined;
+    if (this.options.stateMachine) {
+      machine = t.findResource('AWS::StepFunctions::StateMachine', this.options.stateMachine);
+    } else {
+      const scoped = machines.filter((id) => !this.binding?.constructPrefix || t.describe(id).startsWith(this.binding.constructPrefix) || t.describe(id) === id);
+      machine = scoped.length === 1 ? scoped[0] : machines.length === 1 ? machines[0] : undefined;
+    }
+    if (machine) {
+      this.stateMachineArn = t.ref(machine);
+    }
+    // Weights already on the rule (created by the traffic custom resource) start the timeline.
+    const rule = this.binding ? this.serviceRules()[0] : undefined;
+    if (rule) {
+      this.lastWeights = this.percentages(rule);
+    }
+  }
+
+  private requireBinding(): ServiceBinding {
+    if (!this.binding) {
+      throw new Error(
+        'rehearsal: cannot tell which target groups are BLUE and GREEN: the stack has no Custom::BlueGreenTraffic ' +
+        'resource. Pass the colors option ({ BLUE: <target group>, GREEN: <target group> }).',
+      );
+    }
+    return this.binding;
+  }
+
+  /** Rules carrying the service's user traffic: on its listener, forwarding to its target groups. */
+  private serviceRules(): RuleState[] {
+    const binding = this.requireBinding();
+    return this.loadBalancing.allRules().filter((rule) => {
+      const arns = this.loadBalancing.forwardTargets(rule).map((t) => t.targetGroupArn);
+      if (binding.listenerArn) {
+        return rule.listenerArn === binding.listenerArn && COLORS.some((c) => arns.includes(binding.targetGroups[c]));
+      }
+      return COLORS.every((c) => arns.includes(binding.targetGroups[c]));
+    });
+  }
+
+  private percentages(rule: RuleState): Record<Color, number> {
+    const targets = this.loadBalancing.forwardTargets(rule);
+    const total = targets.reduce((sum, t) => sum + t.weight, 0);
+    const binding = this.requireBinding();
+    const share = (color: Color) => {
+      const weight = targets.filter((t) => t.targetGroupArn === binding.targetGroups[color]).reduce((s, t) => s + t.weight, 0);
+      return total === 0 ? 0 : Math.round((weight / total) * 10000) / 100;
+    };
+    return { BLUE: share('BLUE'), GREEN: share('GREEN') };
+  }
+
+  private recordRuleChange(rule: RuleState, operation: string): void {
+    if (!this.binding || !this.serviceRules().includes(rule)) {
+      return;
+    }
+    const weights = this.percentages(rule);
+    const previous = this.lastWeights;
+    const who = this.caller.getStore();
+    this.lastWeights = weights;
+    this.timeline.push({ t: this.clock.elapsedSeconds(), blueWeight: weights.BLUE, greenWeight: weights.GREEN, event: `${operation} by ${who ?? 'unknown'}` });
+    if (who === undefined || !who.startsWith('λ')) {
+      return; // A person or the scenario moved traffic: the invariant is about what the system does.
+    }
+    const at = `t=${this.clock.elapsedSeconds()}s, ${operation} by ${who}`;
+    if (Math.abs(weights.BLUE + weights.GREEN - 100) > 0.01) {
+      this.invariantViolations.push(`${at}: BLUE ${weights.BLUE}% + GREEN ${weights.GREEN}% is not 100% of user traffic`);
+    }
+    for (const color of COLORS) {
+      if (weights[color] > previous[color]) {
+        const targetGroup = this.binding.targetGroups[color];
+        const { healthy } = this.fleets.targetHealth(targetGroup);
+        const required = this.options.requiredHealthyTargets ?? Math.max(1, this.fleets.desiredCapacity(targetGroup));
+        if (healthy < required) {
+          this.invariantViolations.push(`${at}: ${color} went from ${previous[color]}% to ${weights[color]}% with ${healthy} healthy targets (needs ${required})`);
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ Lambda
+
+  private async invokeTask(execution: ExecutionRecord, stateName: string, task: any, input: unknown): Promise<unknown> {
+    const resource = String(task.Resource);
+    if (resource === 'arn:aws:states:::lambda:invoke' || resource.startsWith('arn:aws:states:::lambda:invoke')) {
+      const { FunctionName, Payload } = (input ?? {}) as any;
+      const fn = this.functionByReference(String(FunctionName));
+      if (!fn) {
+        throw Object.assign(new Error(`Function not found: ${FunctionName}`), { name: 'Lambda.ResourceNotFoundException' });
+      }
+      const payload = await this.invokeFunction(fn, Payload, stateName, execution);
+      return { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200, SdkHttpMetadata: { HttpStatusCode: 200 } };
+    }
+    if (resource.startsWith(`${arnPrefix('lambda')}:function:`) || /^arn:aws:lambda:[^:]+:\d+:function:/.test(resource)) {
+      const fn = this.functionByReference(resource);
+      if (!fn) {
+        throw Object.assign(new Error(`Function not found: ${resource}`), { name: 'Lambda.ResourceNotFoundException' });
+      }
+      return this.invokeFunction(fn, input, stateName, execution);
+    }
+    const gap = new NotModelledError('Step Functions', `task resource ${resource}`, `state ${stateName}`);
+    this.modelGaps.push(gap.message);
+    throw gap;
+  }
+
+  /** Invokes a function as Lambda would (scripted answer, injected crash, or the real handler). */
+  public async invokeFunction(fn: FunctionDefinition, payload: unknown, caller: string, execution?: ExecutionRecord): Promise<unknown> {
+    const action = typeof (payload as any)?.action === 'string' ? (payload as any).action : undefined;
+    const invocation: Invocation = {
+      t: this.clock.elapsedSeconds(), functionLogicalId: fn.logicalId, memoryMb: fn.memoryMb, caller, action, virtualSeconds: 0,
+    };
+    this.invocations.push(invocation);
+    if (execution) {
+      execution.lambdaInvocations++;
+    }
+    const started = this.clock.now();
+    try {
+      const fault = this.scenario.find((s): s is HandlerFault => s.kind === 'handler-fault'
+        && (s.target === action || s.target === caller || s.target === fn.logicalId) && this.hit(s));
+      if (fault) {
+        throw new LambdaFunctionError(fault.errorType, fault.message, []);
+      }
+      const scripted = this.scenario.find((s): s is ScriptedFunction => s.kind === 'scripted-function'
+        && (s.function === fn.functionName || s.function === fn.logicalId || this.template.describe(fn.logicalId).includes(s.function)));
+      if (scripted) {
+        try {
+          return JSON.parse(JSON.stringify(await scripted.respond(payload) ?? null));
+        } catch (error) {
+          if (error instanceof LambdaFunctionError) throw error;
+          throw new LambdaFunctionError((error as Error).name ?? 'Error', (error as Error).message, []);
+        }
+      }
+      if (!fn.codeDirectory && fn.inlineCode === undefined) {
+        throw new Error(
+          `rehearsal: no code found for ${this.template.describe(fn.logicalId)} (${fn.logicalId}). Rehearse from a Stack ` +
+          'object or a cloud assembly with its assets, or script the function with lambdaResult().',
+        );
+      }
+      return await this.caller.run(`λ ${caller}${action ? ` (${action})` : ''}`, () => this.runtime.invoke(fn, payload));
+    } catch (error) {
+      invocation.error = (error as Error).name;
+      throw error;
+    } finally {
+      invocation.virtualSeconds = (this.clock.now() - started) / 1000;
+    }
+  }
+
+  /** Counts a matching call for an Nth-call fault; true when this call is one that fails. */
+  private hit(fault: CallFault | HandlerFault): boolean {
+    const count = (this.faultCounts.get(fault) ?? 0) + 1;
+    this.faultCounts.set(fault, count);
+    return count >= fault.nth && count < fault.nth + fault.times;
+  }
+
+  // ------------------------------------------------------------------ custom resources
+
+  private customResourcesToRun(): string[] {
+    const t = this.template;
+    const extra = new Set((this.options.customResources ?? []).map((ref) => this.findCustomResource(ref)));
+    return this.deploymentOrder().filter((logicalId) => {
+      const type = t.resource(logicalId).Type;
+      if (!type.startsWith('Custom::') && type !== 'AWS::CloudFormation::CustomResource') return false;
+      if (extra.has(logicalId)) return true;
+      const provider = this.providerOf(logicalId);
+      return provider !== undefined && /[\\/](assets|lib)[\\/]handlers[\\/]/.test(provider.onEvent.codeDirectory ?? '');
+    });
+  }
+
+  private findCustomResource(reference: string): string {
+    const t = this.template;
+    const ids = Object.keys(t.template.Resources).filter((id) => {
+      const type = t.resource(id).Type;
+      return (type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource')
+        && (id === reference || t.describe(id).includes(reference));
+    });
+    if (ids.length !== 1) {
+      throw new Error(`rehearsal: customResources entry '${reference}' matches ${ids.length} custom resources; use a logical id or a unique construct path.`);
+    }
+    return ids[0];
+  }
+
+  /** The functions behind a custom resource: its ServiceToken, or a cr.Provider's user handlers. */
+  private providerOf(logicalId: string): { onEvent: FunctionDefinition; isComplete?: FunctionDefinition; pollSeconds: number; maxPolls: number; backoff: number } | undefined {
+    const token = this.template.resolve(this.template.resource(logicalId).Properties?.ServiceToken);
+    const target = typeof token === 'string' ? this.functionByReference(token) : undefined;
+    if (!target) return undefined;
+    const env = target.environment();
+    if (!env.USER_ON_EVENT_FUNCTION_ARN) {
+      return { onEvent: target, pollSeconds: 5, maxPolls: 0, backoff: 1 };
+    }
+    const onEvent = this.functionByReference(env.USER_ON_EVENT_FUNCTION_ARN);
+    if (!onEvent) return undefined;
+    const isComplete = env.USER_IS_COMPLETE_FUNCTION_ARN ? this.functionByReference(env.USER_IS_COMPLETE_FUNCTION_ARN) : undefined;
+    // The provider framework polls isComplete from a waiter state machine; read its retry policy.
+    let pollSeconds = 5;
+    let maxPolls = 360;
+    let backoff = 1;
+    const waiter = this.template.resourcesOfType('AWS::StepFunctions::StateMachine')
+      .find((r) => this.template.ref(r.logicalId) === env.WAITER_STATE_MACHINE_ARN);
+    if (waiter) {
+      try {
+        const definition = JSON.parse(this.template.resolveString(this.template.resource(waiter.logicalId).Properties?.DefinitionString, 'waiter definition'));
+        const retry = Object.values<any>(definition.States).flatMap((s) => s.Retry ?? [])[0];
+        pollSeconds = retry?.IntervalSeconds ?? pollSeconds;
+        maxPolls = retry?.MaxAttempts ?? maxPolls;
+        backoff = retry?.BackoffRate ?? backoff;
+      } catch {
+        // Keep cr.Provider's documented defaults (5 s, 30 minutes).
+      }
+    }
+    return { onEvent, isComplete, pollSeconds, maxPolls, backoff };
+  }
+
+  /**
+   * Runs a custom resource's handlers like CloudFormation and cr.Provider do: onEvent, then
+   * isComplete every poll interval (virtual time) until it reports completion or times out.
+   */
+  public async runCustomResource(
+    logicalId: string,
+    requestType: 'Create' | 'Update' | 'Delete',
+    oldProperties?: Record<string, unknown>,
+  ): Promise<CustomResourceResult> {
+    const provider = this.providerOf(logicalId);
+    if (!provider) {
+      throw new Error(`rehearsal: ${this.template.describe(logicalId)} has no ServiceToken function in the template.`);
+    }
+    const t = this.template;
+    const previous = t.customResourceOutput(logicalId);
+    const properties = t.resolvedProperties(logicalId);
+    const event: Record<string, unknown> = {
+      RequestType: requestType,
+      ServiceToken: properties.ServiceToken,
+      ResponseURL: 'https://rehearsal.invalid/cloudformation-response',
+      StackId: t.ref('AWS::StackId'),
+      RequestId: `rehearsal-${stableHex(`${logicalId}:${requestType}:${this.customResourceResults.length}`, 12)}`,
+      LogicalResourceId: logicalId,
+      ResourceType: t.resource(logicalId).Type,
+      ResourceProperties: properties,
+      ...(requestType !== 'Create' ? { PhysicalResourceId: previous?.physicalResourceId ?? logicalId } : {}),
+      ...(oldProperties ? { OldResourceProperties: oldProperties } : {}),
+    };
+    const label = `${t.describe(logicalId)} ${requestType}`;
+    const result = await this.clock.runProcess(async (): Promise<CustomResourceResult> => {
+      let polls = 0;
+      const fail = (error: unknown): CustomResourceResult => ({
+        logicalId, requestType, status: 'FAILED', polls,
+        reason: error instanceof LambdaFunctionError ? error.errorMessage : (error as Error).message,
+        physicalResourceId: String(event.PhysicalResourceId ?? event.RequestId), data: {},
+      });
+      let onEventResult: any;
+      try {
+        onEventResult = await this.invokeFunction(provider.onEvent, event, `${label} onEvent`);
+      } catch (error) {
+        return fail(error);
+      }
+      const physicalResourceId = String(onEventResult?.PhysicalResourceId ?? event.PhysicalResourceId ?? event.RequestId);
+      let data: Record<string, unknown> = { ...(onEventResult?.Data ?? {}) };
+      if (provider.isComplete) {
+        const pollEvent = { ...event, PhysicalResourceId: physicalResourceId, Data: data };
+        for (let attempt = 0; ; attempt++) {
+          polls++;
+          let status: any;
+          try {
+            status = await this.invokeFunction(provider.isComplete, pollEvent, `${label} isComplete`);
+          } catch (error) {
+            return fail(error);
+          }
+          if (status?.IsComplete) {
+            data = { ...data, ...(status.Data ?? {}) };
+            break;
+          }
+          if (attempt >= provider.maxPolls) {
+            return fail(new Error(`Operation timed out: isComplete did not report completion after ${polls} polls.`));
+          }
+          await this.clock.sleep(provider.pollSeconds * Math.pow(provider.backoff, attempt));
+        }
+      }
+      return { logicalId, requestType, status: 'SUCCESS', physicalResourceId, data, polls };
+    });
+    this.customResourceResults.push(result);
+    this.note(`${label}: ${result.status}${result.reason ? ` (${result.reason})` : ''}`);
+    if (result.status === 'SUCCESS' && requestType !== 'Delete') {
+      t.recordCustomResourceOutput(logicalId, { physicalResourceId: result.physicalResourceId, data: result.data });
+    }
+    return result;
+  }
+
+  /** Logical ids in an order CloudFormation could create them (dependencies first). */
+  public deploymentOrder(): string[] {
+    const resources = this.template.template.Resources;
+    const order: string[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (id: string) => {
+      if (state.get(id) === 'done' || !resources[id]) return;
+      if (state.get(id) === 'visiting') return; // CloudFormation rejects cycles; keep going.
+      state.set(id, 'visiting');
+      const deps = new Set<string>([resources[id].DependsOn ?? []].flat());
+      collectReferences(resources[id].Properties, deps);
+      for (const dep of deps) visit(dep);
+      state.set(id, 'done');
+      order.push(id);
+    };
+    Object.keys(resources).forEach(visit);
+    return order;
+  }
+
+  // ------------------------------------------------------------------ AWS API
+
+  private async dispatch(service: ServiceName, operation: string, input: any): Promise<any> {
+    const caller = this.caller.getStore();
+    const fault = this.scenario.find((s): s is CallFault => s.kind === 'call-fault'
+      && (s.operation === operation || s.operation === `${service}.${operation}`) && this.hit(s));
+    if (fault) {
+      const error = fault.throttling
+        ? throttlingError(service, operation)
+        : sdkError(service, fault.errorName as string, fault.message ?? `rehearsal: ${operation} failed (scripted)`);
+      this.calls.push({ t: this.clock.elapsedSeconds(), service, operation, caller, error: error.name });
+      throw error;
+    }
+    try {
+      const output = await this.answer(service, operation, input);
+      this.calls.push({ t: this.clock.elapsedSeconds(), service, operation, caller });
+      return { $metadata: { httpStatusCode: 200, requestId: `rehearsal-${this.calls.length}`, attempts: 1, totalRetryDelay: 0 }, ...output };
+    } catch (error) {
+      const translated = this.toSdkError(service, error as Error);
+      this.calls.push({ t: this.clock.elapsedSeconds(), service, operation, caller, error: translated.name });
+      throw translated;
+    }
+  }
+
+  private toSdkError(service: ServiceName, error: Error): Error {
+    if (error instanceof NotModelledError) {
+      this.modelGaps.push(error.message);
+      return error;
+    }
+    if ((error as any).$metadata) return error;
+    if (error instanceof LoadBalancingError) return sdkError(service, error.name, error.message);
+    if (error instanceof ConditionalCheckFailed) {
+      return Object.assign(sdkError(service, 'ConditionalCheckFailedException', error.message), error.existing ? { Item: error.existing } : {});
+    }
+    if (error instanceof TableNotFound) return sdkError(service, 'ResourceNotFoundException', error.message);
+    if (error instanceof ValidationError) return sdkError(service, 'ValidationException', error.message);
+    if (error.name === 'ValidationError' || error.name === 'ValidationException') return sdkError(service, error.name, error.message);
+    return error;
+  }
+
+  private async answer(service: ServiceName, operation: string, input: any): Promise<any> {
+    const lb = this.loadBalancing;
+    switch (`${service}.${operation}`) {
+      case 'ELBv2.CreateRule': return lb.createRule(input);
+      case 'ELBv2.ModifyRule': return lb.modifyRule(input);
+      case 'ELBv2.DeleteRule': return lb.deleteRule(input);
+      case 'ELBv2.SetRulePriorities': return lb.setRulePriorities(input);
+      case 'ELBv2.DescribeRules': return lb.describeRules(input);
+      case 'ELBv2.ModifyListener': return lb.modifyListener(input);
+      case 'ELBv2.DescribeListeners': return lb.describeListeners(input);
+      case 'ELBv2.DescribeLoadBalancers': return lb.describeLoadBalancers(input);
+      case 'ELBv2.DescribeTargetGroups': return lb.describeTargetGroups(input);
+      case 'ELBv2.DescribeTargetGroupAttributes': return lb.describeTargetGroupAttributes(input);
+      case 'ELBv2.DescribeTargetHealth': return lb.describeTargetHealth(input);
+      case 'ELBv2.AddTags': return lb.addTags(input);
+      case 'ELBv2.RemoveTags': return lb.removeTags(input);
+      case 'ELBv2.DescribeTags': return lb.describeTags(input);
+      case 'CloudWatch.DescribeAlarms': return this.describeAlarms(input);
+      case 'CloudWatch.SetAlarmState':
+        this.alarms.setState(input.AlarmName, input.StateValue, input.StateReason ?? '', new Date(this.clock.now()));
+        return {};
+      case 'CloudWatch.PutMetricData':
+        this.recordedMetrics.push({ t: this.clock.elapsedSeconds(), namespace: input.Namespace, data: input.MetricData });
+        return {};
+      case 'AutoScaling.DescribeAutoScalingGroups': return this.describeAutoScalingGroups(input);
+      case 'AutoScaling.UpdateAutoScalingGroup': return this.updateAutoScalingGroup(input);
+      case 'AutoScaling.SetDesiredCapacity': return this.updateAutoScalingGroup({ AutoScalingGroupName: input.AutoScalingGroupName, DesiredCapacity: input.DesiredCapacity });
+      case 'DynamoDB.GetItem': {
+        const item = this.dynamodb.get(input.TableName, input.Key, input.ProjectionExpression, input.ExpressionAttributeNames);
+        return item ? { Item: item } : {};
+      }
+      case 'DynamoDB.PutItem': return this.withAttributes(this.dynamodb.put(input.TableName, input.Item, input));
+      case 'DynamoDB.UpdateItem': return this.withAttributes(this.dynamodb.update(input.TableName, input.Key, input.UpdateExpression, input));
+      case 'DynamoDB.DeleteItem': return this.withAttributes(this.dynamodb.delete(input.TableName, input.Key, input));
+      case 'DynamoDB.Query':
+      case 'DynamoDB.Scan': {
+        const { items, lastEvaluatedKey } = this.dynamodb.query(input.TableName, input, operation === 'Scan');
+        return { Items: items, Count: items.length, ScannedCount: items.length, ...(lastEvaluatedKey ? { LastEvaluatedKey: lastEvaluatedKey } : {}) };
+      }
+      case 'SFN.StartExecution': {
+        const record = this.startExecution(input.stateMachineArn, input.input ? JSON.parse(input.input) : {}, input.name);
+        return { executionArn: record.executionArn, startDate: record.startDate };
+      }
+      case 'SFN.DescribeExecution': return this.describeExecution(input.executionArn);
+      case 'SFN.ListExecutions': return this.listExecutions(input);
+      case 'Lambda.Invoke': return this.lambdaInvoke(input);
+      default:
+        throw new NotModelledError(service, operation);
+    }
+  }
+
+  private withAttributes(attributes: Record<string, unknown> | undefined): any {
+    return attributes ? { Attributes: attributes } : {};
+  }
+
+  private describeAlarms(input: any): any {
+    let alarms = this.alarms.all();
+    if (input.AlarmNames?.length) alarms = alarms.filter((a) => input.AlarmNames.includes(a.name));
+    if (input.AlarmNamePrefix) alarms = alarms.filter((a) => a.name.startsWith(input.AlarmNamePrefix));
+    if (input.StateValue) alarms = alarms.filter((a) => a.state === input.StateValue);
+    const types: string[] = input.AlarmTypes ?? ['MetricAlarm'];
+    const shape = (a: (typeof alarms)[number]) => ({
+      ...a.definition,
+      AlarmName: a.name, AlarmArn: a.arn, StateValue: a.state, StateReason: a.reason,
+      StateUpdatedTimestamp: a.updatedAt, StateTransitionedTimestamp: a.updatedAt,
+    });
+    return {
+      MetricAlarms: types.includes('MetricAlarm') ? alarms.filter((a) => !a.composite).map(shape) : [],
+      CompositeAlarms: types.includes('CompositeAlarm') ? alarms.filter((a) => a.composite).map(shape) : [],
+    };
+  }
+
+  private describeAutoScalingGroups(input: any): any {
+    const names: string[] | undefined = input.AutoScalingGroupNames;
+    const groups = this.fleets.allGroups().filter((g) => !names?.length || names.includes(g.name));
+    return {
+      AutoScalingGroups: groups.map((g) => ({
+        AutoScalingGroupName: g.name, MinSize: g.minSize, MaxSize: g.maxSize, DesiredCapacity: g.desiredCapacity,
+        TargetGroupARNs: [...g.targetGroupArns], HealthCheckType: 'ELB',
+        Instances: Array.from({ length: g.desiredCapacity }, (_, i) => ({
+          InstanceId: `i-${stableHex(`${g.name}:${i}`, 17)}`, LifecycleState: 'InService', HealthStatus: 'Healthy',
+          ProtectedFromScaleIn: false,
+        })),
+      })),
+    };
+  }
+
+  private updateAutoScalingGroup(input: any): any {
+    const group = this.fleets.group(input.AutoScalingGroupName);
+    if (!group) {
+      throw sdkError('AutoScaling', 'ValidationError', `AutoScalingGroup name not found - ${input.AutoScalingGroupName}`);
+    }
+    const min = input.MinSize ?? group.minSize;
+    const max = input.MaxSize ?? group.maxSize;
+    const desired = input.DesiredCapacity ?? Math.min(Math.max(group.desiredCapacity, min), max);
+    if (!(min <= desired && desired <= max)) {
+      throw sdkError('AutoScaling', 'ValidationError', `Desired capacity:${desired} must be between the specified min size:${min} and max size:${max}`);
+    }
+    Object.assign(group, { minSize: min, maxSize: max, desiredCapacity: desired });
+    this.note(`${group.name}: min ${min}, desired ${desired}, max ${max}`);
+    return {};
+  }
+
+  private describeExecution(executionArn: string): any {
+    const record = this.executions.find((e) => e.executionArn === executionArn);
+    if (!record) {
+      throw sdkError('SFN', 'ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    }
+    return {
+      executionArn: record.executionArn, stateMachineArn: record.stateMachineArn, name: record.name, status: record.status,
+      startDate: record.startDate, ...(record.stopDate ? { stopDate: record.stopDate } : {}),
+      input: JSON.stringify(record.input),
+      ...(record.status === 'SUCCEEDED' ? { output: JSON.stringify(record.output) } : {}),
+      ...(record.error ? { error: record.error } : {}), ...(record.cause ? { cause: record.cause } : {}),
+    };
+  }
+
+  private listExecutions(input: any): any {
+    const matches = this.executions
+      .filter((e) => e.stateMachineArn === input.stateMachineArn && (!input.statusFilter || e.status === input.statusFilter))
+      .reverse();
+    return {
+      executions: matches.map((e) => ({
+        executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status,
+        startDate: e.startDate, ...(e.stopDate ? { stopDate: e.stopDate } : {}),
+      })),
+    };
+  }
+
+  private async lambdaInvoke(input: any): Promise<any> {
+    const fn = this.functionByReference(String(input.FunctionName));
+    if (!fn) {
+      throw sdkError('Lambda', 'ResourceNotFoundException', `Function not found: ${input.FunctionName}`, { httpStatusCode: 404 });
+    }
+    const text = input.Payload === undefined ? 'null'
+      : typeof input.Payload === 'string' ? input.Payload : new TextDecoder().decode(input.Payload);
+    const caller = `Invoke ${fn.logicalId}`;
+    const encode = (value: unknown) => {
+      const bytes = new TextEncoder().encode(JSON.stringify(value ?? null));
+      return Object.assign(bytes, { transformToString: () => new TextDecoder().decode(bytes) });
+    };
+    if (input.InvocationType === 'Event') {
+      void this.clock.runProcess(() => this.invokeFunction(fn, JSON.parse(text), caller).catch(() => undefined));
+      return { StatusCode: 202 };
+    }
+    try {
+      const result = await this.invokeFunction(fn, JSON.parse(text), caller);
+      return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: encode(result) };
+    } catch (error) {
+      if (error instanceof LambdaFunctionError) {
+        return {
+          StatusCode: 200, ExecutedVersion: '$LATEST', FunctionError: 'Unhandled',
+          Payload: encode({ errorType: error.errorType, errorMessage: error.errorMessage, trace: error.trace }),
+        };
+      }
+      throw error;
+    }
+  }
+
+  // ------------------------------------------------------------------ HTTP through the load balancer
+
+  /** A fetch that reaches the in-memory load balancer: the listener's rules pick a color. */
+  private async fetch(input: any, init?: any): Promise<Response> {
+    const url = new URL(typeof input === 'string' ? input : input.url ?? String(input));
+    const lb = this.loadBalancing.loadBalancerByDnsName(url.hostname);
+    if (!lb) {
+      throw new TypeError(`fetch failed (rehearsal: ${url.hostname} is not a load balancer of the rehearsed stack)`);
+    }
+    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    const listener = this.loadBalancing.allListeners().find((l) => l.loadBalancerArn === lb.arn && l.port === port);
+    if (!listener) {
+      throw new TypeError(`fetch failed (rehearsal: nothing listens on port ${port} of ${url.hostname})`);
+    }
+    const rules = this.loadBalancing.describeRules({ ListenerArn: listener.arn }).Rules as any[];
+    const rule = rules.find((r) => r.IsDefault || matchesConditions(r.Conditions, url, init));
+    const targets = this.loadBalancing.forwardTargets(this.loadBalancing.rule(rule.RuleArn) as RuleState)
+      .sort((a, b) => b.weight - a.weight);
+    const target = targets[0];
+    if (!target || target.weight === 0) {
+      return new Response('rehearsal: the rule forwards nowhere', { status: 503 });
+    }
+    if (this.fleets.targetHealth(target.targetGroupArn).healthy === 0) {
+      return new Response('503 Service Temporarily Unavailable', { status: 503 });
+    }
+    const color = this.binding ? COLORS.find((c) => this.binding!.targetGroups[c] === target.targetGroupArn) : undefined;
+    const script = [...this.scenario].reverse().find((s): s is HttpScript => s.kind === 'http' && s.color === color);
+    return new Response(script?.body ?? 'OK', { status: script?.status ?? 200 });
+  }
+}
+
+function matchesConditions(conditions: any[], url: URL, init?: any): boolean {
+  const glob = (pattern: string, value: string) =>
+    new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(value);
+  return (conditions ?? []).every((c) => {
+    const values: string[] = c.PathPatternConfig?.Values ?? c.HostHeaderConfig?.Values ?? c.Values ?? [];
+    switch (c.Field) {
+      case 'path-pattern': return values.some((v) => glob(v, url.pathname));
+      case 'host-header': return values.some((v) => glob(v, url.hostname));
+      case 'http-request-method': return (c.HttpRequestMethodConfig?.Values ?? values).includes((init?.method ?? 'GET').toUpperCase());
+      default: return true;
+    }
+  });
+}
+
+function collectReferences(value: unknown, into: Set<string>): void {
+  if (Array.isArray(value)) {
+    value.forEach((v) => collectReferences(v, into));
+  } else if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      if (key === 'Ref' && typeof v === 'string' && !v.startsWith('AWS::')) into.add(v);
+      else if (key === 'Fn::GetAtt') into.add(Array.isArray(v) ? String(v[0]) : String(v).split('.')[0]);
+      else if (key === 'Fn::Sub') {
+        const text = typeof v === 'string' ? v : (v as unknown[])[0];
+        for (const m of String(text).matchAll(/\$\{([^}!.]+)[^}]*\}/g)) if (!m[1].startsWith('AWS::')) into.add(m[1]);
+        if (Array.isArray(v)) collectReferences(v[1], into);
+      } else collectReferences(v, into);
+    }
+  }
+}
