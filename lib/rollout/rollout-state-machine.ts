@@ -119,6 +119,8 @@ export class RolloutStateMachine extends Construct {
   public readonly smokeTestFunction?: lambda.Function;
   /** Built-in alarms per color, in the order errorRate, responseTime, unhealthyHosts (enabled ones). */
   public readonly builtInAlarms: { readonly BLUE: cloudwatch.Alarm[]; readonly GREEN: cloudwatch.Alarm[] };
+  /** Target group ARNs per color. */
+  public readonly targetGroupArns: { readonly BLUE: string; readonly GREEN: string };
   /** Seconds between two checks in bakes and in the health gate. */
   public readonly pollIntervalSeconds: number;
   /**
@@ -163,12 +165,13 @@ export class RolloutStateMachine extends Construct {
       GREEN: createBuiltInAlarms(this, 'Green', props.green.metrics, props.builtInAlarms ?? {}, props.serviceName, 'GREEN'),
     };
 
+    this.targetGroupArns = { BLUE: props.blue.targetGroup.targetGroupArn, GREEN: props.green.targetGroup.targetGroupArn };
     const service = {
       name: props.serviceName,
       tableName: this.stateTable.tableName,
       ruleArn: props.ruleArn,
       testRuleArn: props.testRuleArn ?? '',
-      targetGroups: { BLUE: props.blue.targetGroup.targetGroupArn, GREEN: props.green.targetGroup.targetGroupArn },
+      targetGroups: this.targetGroupArns,
       requiredHealthyTargets: { BLUE: props.blue.requiredHealthyTargets, GREEN: props.green.requiredHealthyTargets },
       alarmNames: {
         any: (props.alarms ?? []).map((a) => a.alarmName),

@@ -48,7 +48,7 @@ function waitNames(states: Record<string, any>): string[] {
   return names;
 }
 
-function stub(world: World) {
+function stub(world: World): (event: any) => Promise<any> {
   return async (event: any) => {
     const call = { action: event.action, step: event.step?.index, poll: event.poll, percent: event.step?.percent };
     world.calls.push(call);

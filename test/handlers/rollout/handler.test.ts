@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DescribeRulesCommandOutput } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lib/handlers/rollout';
 import type { TaskEvent } from '../../../lib/handlers/rollout/task-event';
@@ -46,8 +47,9 @@ function event(action: TaskEvent['action'], extra: Partial<TaskEvent> = {}): Tas
 
 const step = { index: 1, count: 2, percent: 10, bakeSeconds: 300, pollIntervalSeconds: 10, polls: 30 };
 
-function ruleWith(blue: number, green: number) {
+function ruleWith(blue: number, green: number): DescribeRulesCommandOutput {
   return {
+    $metadata: {},
     Rules: [{
       RuleArn: RULE,
       Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: TG.BLUE, Weight: blue }, { TargetGroupArn: TG.GREEN, Weight: green }] } }],

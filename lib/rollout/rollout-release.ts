@@ -1,0 +1,140 @@
+import { ArnFormat, CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { grantServiceItems } from './state-table';
+import { Color } from '../color';
+import { allow, handlerAssetPath, HANDLER_RUNTIME } from '../private/handler-code';
+import type { RolloutStateMachine } from './rollout-state-machine';
+
+/**
+ * CloudFormation waits at most one hour for a custom resource. The rollout must end (including a
+ * rollback) inside that, with a margin for the provider's polling.
+ */
+export const ON_DEPLOY_LIMIT = Duration.minutes(55);
+
+/** Props of {@link RolloutRelease}. */
+export interface RolloutReleaseProps {
+  /** The service's rollout state machine. */
+  readonly rollout: RolloutStateMachine;
+  /** The service name (same as the state machine's). */
+  readonly serviceName: string;
+  /** ARN of the weighted rule. */
+  readonly ruleArn: string;
+  /** The color that serves 100% after this deploy. */
+  readonly live: Color;
+  /**
+   * Acknowledges that traffic was moved outside CloudFormation (an emergency rollback), so this
+   * deploy may move it back. The refusal message says which value to set.
+   *
+   * @default - traffic moved outside CloudFormation is never moved back silently
+   */
+  readonly acknowledgeTrafficOverride?: string;
+  /**
+   * Any string that changes whenever either fleet's configuration changes (e.g. launch template
+   * versions), so that the release re-checks the traffic on every deploy that changes a fleet.
+   *
+   * @default - re-checked only when `live` or `acknowledgeTrafficOverride` changes
+   */
+  readonly fleetRevision?: string;
+}
+
+/**
+ * `Custom::BlueGreenRelease`: on `cdk deploy`, when the declared live color differs from the one
+ * with the traffic, starts the rollout and waits for it (cr.Provider with isComplete). A failed
+ * rollout fails the resource with the rollout's cause, so CloudFormation rolls the stack back.
+ *
+ * Ordering the caller must add: the resource must depend on both fleets (their Auto Scaling
+ * groups / launch templates) and on the traffic custom resource, so the new color is updated and
+ * at full capacity before the rollout starts, and the rule exists.
+ */
+export class RolloutRelease extends Construct {
+  public readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: RolloutReleaseProps) {
+    super(scope, id);
+    const max = props.rollout.maxDuration;
+    if (max.toSeconds() > ON_DEPLOY_LIMIT.toSeconds()) {
+      throw new Error(
+        `${scope.node.path}: the rollout can take up to ${Math.ceil(max.toSeconds() / 60)} minutes (health gate timeout, ` +
+        'smoke test, every bake and a rollback), but `cdk deploy` can wait for it at most ' +
+        `${ON_DEPLOY_LIMIT.toMinutes()} minutes (CloudFormation gives a custom resource one hour). Shorten the bakes or the ` +
+        'health gate timeout, or set startRollout: RolloutTrigger.MANUAL so the deploy only prepares the idle fleet and ' +
+        'you start the rollout afterwards (console, SDK or the cdk-blue-green CLI).',
+      );
+    }
+    const acknowledged = props.acknowledgeTrafficOverride ?? '';
+    if (!/^[A-Za-z0-9._:-]{0,100}$/.test(acknowledged)) {
+      throw new Error(
+        `${scope.node.path}: acknowledgeTrafficOverride must be the execution name (or manual-BLUE / manual-GREEN) that the ` +
+        `refused deploy printed, got ${JSON.stringify(acknowledged)}.`,
+      );
+    }
+
+    const provider = releaseProvider(this);
+    const stateMachine = props.rollout.stateMachine;
+    const onEventRole = provider.onEventHandler.role!;
+    const isCompleteRole = provider.isCompleteHandler!.role!;
+    stateMachine.grantStartExecution(onEventRole);
+    grantServiceItems(props.rollout.stateTable, onEventRole, props.serviceName, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    isCompleteRole.addToPrincipalPolicy(allow(['states:DescribeExecution'], [executions]));
+
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::BlueGreenRelease',
+      properties: {
+        ServiceName: props.serviceName,
+        Live: props.live,
+        StateMachineArn: stateMachine.stateMachineArn,
+        RuleArn: props.ruleArn,
+        TargetGroups: {
+          BLUE: props.rollout.targetGroupArns.BLUE,
+          GREEN: props.rollout.targetGroupArns.GREEN,
+        },
+        TableName: props.rollout.stateTable.tableName,
+        AcknowledgeTrafficOverride: acknowledged,
+        FleetRevision: props.fleetRevision ?? '',
+      },
+    });
+  }
+}
+
+const PROVIDER_ID = 'CdkBlueGreenReleaseProvider';
+
+/** One provider (and one pair of handler functions) per stack, shared by every service. */
+function releaseProvider(scope: Construct): cr.Provider {
+  const stack = Stack.of(scope);
+  const existing = stack.node.tryFindChild(PROVIDER_ID);
+  if (existing) {
+    return existing as cr.Provider;
+  }
+  const make = (id: string, entry: 'onEvent' | 'isComplete', description: string) => new lambda.Function(stack, id, {
+    description: `cdk-blue-green: ${description}`,
+    runtime: HANDLER_RUNTIME,
+    architecture: lambda.Architecture.ARM_64,
+    handler: `index.${entry}`,
+    code: lambda.Code.fromAsset(handlerAssetPath('release')),
+    timeout: Duration.minutes(1),
+    memorySize: 256,
+    logGroup: new logs.LogGroup(stack, `${id}Logs`, { retention: logs.RetentionDays.THREE_MONTHS }),
+    loggingFormat: lambda.LoggingFormat.JSON,
+    tracing: lambda.Tracing.ACTIVE,
+  });
+  const onEvent = make('CdkBlueGreenReleaseOnEvent', 'onEvent', 'starts the rollout a cdk deploy asks for');
+  const isComplete = make('CdkBlueGreenReleaseIsComplete', 'isComplete', 'waits for the rollout a cdk deploy started');
+  // Reading the live color: these APIs have no resource-level permissions.
+  onEvent.addToRolePolicy(allow(['elasticloadbalancing:DescribeRules'], ['*']));
+  return new cr.Provider(stack, PROVIDER_ID, {
+    onEventHandler: onEvent,
+    isCompleteHandler: isComplete,
+    queryInterval: Duration.seconds(20),
+    totalTimeout: Duration.hours(1),
+  });
+}
