@@ -11,12 +11,3 @@ export function listenerRulesArnPattern(listenerArn: string): string {
   }
   return Fn.join('', [Fn.join(':listener-rule/', Fn.split(':listener/', listenerArn)), '/*']);
 }
-
-/**
- * The `LoadBalancer` dimension of CloudWatch metrics (`app/<name>/<id>`) for the load balancer a
- * listener belongs to.
- */
-export function loadBalancerFullNameOf(listenerArn: string): string {
-  const parts = Fn.split('/', listenerArn);
-  return `${Fn.select(1, parts)}/${Fn.select(2, parts)}/${Fn.select(3, parts)}`;
-}
