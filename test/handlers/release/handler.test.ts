@@ -1,0 +1,100 @@
+import { DescribeRulesCommand, type DescribeRulesCommandOutput, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { isComplete, onEvent } from '../../../lib/handlers/release';
+
+const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+const sfn = mockClient(SFNClient);
+const dynamodb = mockClient(DynamoDBDocumentClient);
+
+const RULE = 'arn:aws:elasticloadbalancing:us-east-1:111:listener-rule/app/lb/1/2/main';
+const TG = { BLUE: 'arn:aws:elasticloadbalancing:us-east-1:111:targetgroup/blue/1', GREEN: 'arn:aws:elasticloadbalancing:us-east-1:111:targetgroup/green/2' };
+const SM = 'arn:aws:states:us-east-1:111:stateMachine:web-rollout';
+const props = {
+  ServiceToken: 'arn:aws:lambda:us-east-1:111:function:provider',
+  ServiceName: 'web', Live: 'GREEN', StateMachineArn: SM, RuleArn: RULE, TargetGroups: TG, TableName: 'state-table',
+  AcknowledgeTrafficOverride: '', FleetRevision: '',
+};
+
+function update(newProps: Record<string, unknown>, oldProps: Record<string, unknown>): CloudFormationCustomResourceEvent {
+  return {
+    RequestType: 'Update', ServiceToken: props.ServiceToken, ResponseURL: 'https://example', StackId: 'arn:aws:cloudformation:us-east-1:111:stack/Shop/guid',
+    RequestId: '1111-2222', LogicalResourceId: 'Release', PhysicalResourceId: 'web-release', ResourceType: 'Custom::BlueGreenRelease',
+    ResourceProperties: { ...props, ...newProps } as any, OldResourceProperties: { ...props, ...oldProps },
+  };
+}
+
+function ruleWith(blue: number, green: number): DescribeRulesCommandOutput {
+  return { $metadata: {}, Rules: [{ RuleArn: RULE, Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [
+    { TargetGroupArn: TG.BLUE, Weight: blue }, { TargetGroupArn: TG.GREEN, Weight: green }] } }] }] };
+}
+
+beforeEach(() => {
+  elbv2.reset(); sfn.reset(); dynamodb.reset();
+  jest.spyOn(console, 'info').mockImplementation(() => undefined);
+});
+
+test('live changed: starts the rollout with an idempotent name and the cdk deploy reason', async () => {
+  elbv2.on(DescribeRulesCommand).resolves(ruleWith(100, 0));
+  dynamodb.on(GetCommand).resolves({ Item: undefined });
+  sfn.on(StartExecutionCommand).resolves({ executionArn: `${SM}:cfn-1111-2222`.replace('stateMachine', 'execution'), startDate: new Date() });
+  const out = await onEvent(update({ Live: 'GREEN' }, { Live: 'BLUE' }));
+  expect(out).toEqual({ PhysicalResourceId: 'web-release', Data: { ExecutionArn: expect.stringContaining('cfn-1111-2222'), Action: 'START' } });
+  expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input).toEqual({
+    stateMachineArn: SM,
+    name: 'cfn-1111-2222',
+    input: JSON.stringify({ from: 'BLUE', to: 'GREEN', reason: 'cdk deploy of stack Shop', requestedBy: 'cloudformation:Shop' }),
+  });
+});
+
+test('an emergency rollback is not undone: the deploy fails with the acknowledgement to set', async () => {
+  elbv2.on(DescribeRulesCommand).resolves(ruleWith(100, 0));
+  dynamodb.on(GetCommand).resolves({ Item: { lastMove: { color: 'BLUE', kind: 'ROLLOUT', executionName: 'cli-1', at: 't', reason: 'r', requestedBy: 'cli:ana' } } });
+  await expect(onEvent(update({ Live: 'GREEN', FleetRevision: '2' }, { Live: 'GREEN', FleetRevision: '1' })))
+    .rejects.toThrow(/acknowledgeTrafficOverride: 'cli-1'/);
+  expect(sfn.calls()).toHaveLength(0);
+});
+
+test('a leftover rollout of a failed deploy is asked to abort (conditional on still holding the lock) and awaited', async () => {
+  const leftover = 'arn:aws:states:us-east-1:111:execution:web-rollout:cfn-0000';
+  elbv2.on(DescribeRulesCommand).resolves(ruleWith(50, 50));
+  dynamodb.on(GetCommand).resolves({ Item: { lockExecutionId: leftover } });
+  dynamodb.on(UpdateCommand).resolves({});
+  const out = await onEvent(update({ Live: 'BLUE' }, { Live: 'GREEN' }));
+  expect(out.Data).toEqual({ ExecutionArn: leftover, Action: 'AWAIT_ABORT' });
+  expect(dynamodb.commandCalls(UpdateCommand)[0].args[0].input).toEqual({
+    TableName: 'state-table', Key: { service: 'web', record: 'STATE' },
+    UpdateExpression: 'SET abortRequested = :yes', ConditionExpression: 'lockExecutionId = :holder',
+    ExpressionAttributeValues: { ':yes': true, ':holder': leftover },
+  });
+});
+
+test('delete never moves traffic', async () => {
+  const out = await onEvent({ ...update({}, {}), RequestType: 'Delete' } as CloudFormationCustomResourceEvent);
+  expect(out.Data.Action).toBe('NONE');
+  expect(elbv2.calls()).toHaveLength(0);
+});
+
+test('isComplete waits, completes, and fails with the rollout cause', async () => {
+  const executionArn = 'arn:aws:states:us-east-1:111:execution:web-rollout:cfn-1111-2222';
+  const event = { ...update({}, {}), Data: { ExecutionArn: executionArn, Action: 'START' } };
+  sfn.on(DescribeExecutionCommand)
+    .resolvesOnce({ name: 'cfn-1111-2222', status: 'RUNNING' } as any)
+    .resolvesOnce({ name: 'cfn-1111-2222', status: 'SUCCEEDED' } as any)
+    .resolvesOnce({ name: 'cfn-1111-2222', status: 'FAILED', error: 'AlarmBreach', cause: 'Rollout of web failed at step 2 of 3' } as any);
+  await expect(isComplete(event)).resolves.toEqual({ IsComplete: false });
+  await expect(isComplete(event)).resolves.toEqual({ IsComplete: true });
+  await expect(isComplete(event)).rejects.toThrow('The rollout cfn-1111-2222 ended FAILED: AlarmBreach: Rollout of web failed at step 2 of 3');
+  expect(sfn.commandCalls(DescribeExecutionCommand)[0].args[0].input).toEqual({ executionArn });
+});
+
+test('isComplete with nothing started is complete at once', async () => {
+  await expect(isComplete({ ...update({}, {}), Data: { ExecutionArn: '', Action: 'NONE' } })).resolves.toEqual({ IsComplete: true });
+  expect(sfn.calls()).toHaveLength(0);
+});
+
+test('bad properties are named', async () => {
+  await expect(onEvent(update({ Live: 'PURPLE' }, {}))).rejects.toThrow(/property Live must be BLUE or GREEN, got "PURPLE"/);
+});
