@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -314,6 +314,11 @@ export class BlueGreenService extends Construct {
     for (const fleet of [this.blue, this.green]) {
       this.connectListenerToFleet(fleet);
     }
+    if (this.listener.connections.securityGroups.length === 0) {
+      Annotations.of(this).addWarningV2('cdk-blue-green:listenerWithoutSecurityGroup',
+        'The listener has no security group the library can see, so no rule lets the load balancer reach the instances. ' +
+        'Import the listener with its securityGroup, or allow the load balancer into instanceSecurityGroup yourself.');
+    }
 
     this.trafficRule = this.createTrafficRule(live, test);
     this.trafficRuleArn = this.trafficRule.ruleArn;
@@ -339,11 +344,16 @@ export class BlueGreenService extends Construct {
    * NAT, so allow the NAT gateways' addresses or test against an internal load balancer.
    */
   public allowTestTrafficFrom(other: ec2.IConnectable, description?: string): void {
-    const port = this.testListenerPort;
+    const connections = this.testListener.connections;
+    const port = this.testListenerPort !== undefined ? ec2.Port.tcp(this.testListenerPort) : connections.defaultPort;
     if (port === undefined) {
-      throw new Error(`${this.node.path}: allowTestTrafficFrom: the test listener was given as testListener, so its port is unknown here; allow traffic on that listener's security group directly.`);
+      throw new Error(
+        `${this.node.path}: allowTestTrafficFrom: the testListener you passed does not say which port it listens on. ` +
+        'Import it with a defaultPort (ApplicationListener.fromApplicationListenerAttributes({ ..., defaultPort })), ' +
+        'or allow the traffic on its security group yourself.',
+      );
     }
-    this.testListener.connections.allowFrom(other, ec2.Port.tcp(port), description ?? 'test traffic to the idle color');
+    connections.allowFrom(other, port, description ?? 'test traffic to the idle color');
   }
 
   /**

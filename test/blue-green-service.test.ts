@@ -402,6 +402,14 @@ describe('load balancer options', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: 8080, HealthCheckPort: '8081', HealthCheckPath: '/health' });
   });
 
+  test('instancesAllowAllOutbound: false leaves the instances without outbound rules', () => {
+    const { stack, vpc } = newStack();
+    const service = newService(stack, vpc, { instancesAllowAllOutbound: false });
+    const { json } = synth(stack);
+    const instanceSg = json.Resources[idOf(stack, service.instanceSecurityGroup as ec2.SecurityGroup)];
+    expect(instanceSg.Properties!.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32' })]);
+  });
+
   test('live: GREEN sends the declared live color to both custom resources', () => {
     const { stack, vpc } = newStack();
     const service = newService(stack, vpc, { live: Color.GREEN });
@@ -510,6 +518,62 @@ describe('existing listener', () => {
       TestPriority: 1,
       TestConditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }],
     });
+  });
+
+  test('with an imported listener and load balancer, the test listener is created on that load balancer', () => {
+    const { stack, vpc } = newStack();
+    const loadBalancer = elbv2.ApplicationLoadBalancer.fromApplicationLoadBalancerAttributes(stack, 'Lb', {
+      loadBalancerArn: 'arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/shared/50dc6c495c0c9188',
+      securityGroupId: 'sg-0aaaaaaaaaaaaaaaa',
+      securityGroupAllowsAllOutbound: false,
+      vpc,
+    });
+    const service = newService(stack, vpc, {
+      listener: importedListener(stack, 'Shared', listenerArn),
+      loadBalancer,
+      listenerRulePriority: 10,
+      listenerConditions: [elbv2.ListenerCondition.pathPatterns(['/shop/*'])],
+      testListenerPeers: [ec2.Peer.ipv4('198.51.100.7/32')],
+    });
+    const { template } = synth(stack);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      LoadBalancerArn: loadBalancer.loadBalancerArn,
+      Port: 9000,
+      Protocol: 'HTTP',
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: 'sg-0aaaaaaaaaaaaaaaa',
+      CidrIp: '198.51.100.7/32',
+      FromPort: 9000,
+    });
+    expect(service.loadBalancer).toBe(loadBalancer);
+    expect(service.testListenerPort).toBe(9000);
+  });
+
+  test('allowTestTrafficFrom uses the port of a shared test listener, or says what is missing', () => {
+    const { stack, vpc } = newStack();
+    const common = {
+      listener: importedListener(stack, 'Shared', listenerArn),
+      listenerRulePriority: 10,
+      listenerConditions: [elbv2.ListenerCondition.pathPatterns(['/shop/*'])],
+    };
+    const withPort = newService(stack, vpc, {
+      ...common,
+      testListener: elbv2.ApplicationListener.fromApplicationListenerAttributes(stack, 'T1', {
+        listenerArn: testListenerArn,
+        securityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'T1Sg', 'sg-0bbbbbbbbbbbbbbbb'),
+        defaultPort: 8443,
+      }),
+    }, 'A');
+    withPort.allowTestTrafficFrom(ec2.Peer.ipv4('198.51.100.7/32'));
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: 'sg-0bbbbbbbbbbbbbbbb',
+      CidrIp: '198.51.100.7/32',
+      FromPort: 8443,
+    });
+    const withoutPort = newService(stack, vpc, { ...common, testListener: importedListener(stack, 'T2', testListenerArn) }, 'B');
+    expect(() => withoutPort.allowTestTrafficFrom(ec2.Peer.ipv4('198.51.100.7/32')))
+      .toThrow(/Stack\/B: allowTestTrafficFrom: the testListener you passed does not say which port it listens on/);
   });
 
   test('two services on one load balancer cannot both take the default test port', () => {
