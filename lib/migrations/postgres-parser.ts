@@ -19,6 +19,10 @@ export interface RawToken {
 /** What the PostgreSQL parser said about one SQL text, as plain data. */
 export interface RawParseOutput {
   readonly statements?: RawStatement[];
+  /**
+   * Every token, only when some statement contains a comment marker. Scanning costs more than
+   * parsing, and comments between statements are found without it (see parsed-migration.ts).
+   */
   readonly tokens?: RawToken[];
   /** Set when the text does not parse; `cursorPosition` counts characters from 0. */
   readonly error?: { readonly message: string; readonly cursorPosition: number };
@@ -37,19 +41,29 @@ export async function loadPostgresParser(): Promise<ParseSql> {
   const libpgQuery: LibpgQuery = require('libpg-query');
   await libpgQuery.loadModule();
   return (sql) => {
-    if (sql.trim() === '') return { statements: [], tokens: [] };
+    if (sql.trim() === '') return { statements: [] };
     try {
-      const tree = libpgQuery.parseSync(sql);
+      const statements = (libpgQuery.parseSync(sql).stmts ?? []) as RawStatement[];
+      if (!hasCommentInsideStatements(sql, statements)) return { statements };
       const tokens = libpgQuery.scanSync(sql).tokens.map((token) => ({
         start: token.start,
         end: token.end,
         comment: token.tokenName === 'SQL_COMMENT' || token.tokenName === 'C_COMMENT',
       }));
-      return { statements: (tree.stmts ?? []) as RawStatement[], tokens };
+      return { statements, tokens };
     } catch (error) {
       return { error: parseErrorOf(error) };
     }
   };
+}
+
+function hasCommentInsideStatements(sql: string, statements: readonly RawStatement[]): boolean {
+  const bytes = Buffer.from(sql, 'utf8');
+  return statements.some((statement) => {
+    const begin = statement.stmt_location ?? 0;
+    const span = bytes.subarray(begin, statement.stmt_len ? begin + statement.stmt_len : bytes.length);
+    return span.includes('--') || span.includes('/*');
+  });
 }
 
 function parseErrorOf(error: unknown): { message: string; cursorPosition: number } {
@@ -62,16 +76,25 @@ function parseErrorOf(error: unknown): { message: string; cursorPosition: number
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { libpgQueryPath, texts, port, signal } = workerData;
+function hasCommentInsideStatements(sql, statements) {
+  const bytes = Buffer.from(sql, 'utf8');
+  return statements.some((statement) => {
+    const begin = statement.stmt_location || 0;
+    const span = bytes.subarray(begin, statement.stmt_len ? begin + statement.stmt_len : bytes.length);
+    return span.includes('--') || span.includes('/*');
+  });
+}
 function parseOne(lib, sql) {
-  if (sql.trim() === '') return { statements: [], tokens: [] };
+  if (sql.trim() === '') return { statements: [] };
   try {
-    const tree = lib.parseSync(sql);
+    const statements = lib.parseSync(sql).stmts || [];
+    if (!hasCommentInsideStatements(sql, statements)) return { statements };
     const tokens = lib.scanSync(sql).tokens.map((token) => ({
       start: token.start,
       end: token.end,
       comment: token.tokenName === 'SQL_COMMENT' || token.tokenName === 'C_COMMENT',
     }));
-    return { statements: tree.stmts || [], tokens };
+    return { statements, tokens };
   } catch (error) {
     const details = error && error.sqlDetails;
     return { error: { message: String(error && error.message || error), cursorPosition: details && details.cursorPosition || 0 } };

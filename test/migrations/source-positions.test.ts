@@ -77,3 +77,36 @@ test('the synchronous worker-thread parser gives the same output as the in-proce
   const texts = ["-- é\nALTER TABLE t ADD COLUMN a int; /* x */ SELECT 'ü'", 'not sql at all', '', 'SELECT 1'];
   expect(parseSqlTextsSynchronously(texts)).toEqual(texts.map((text) => parse(text)));
 });
+
+describe('comments with and without a token scan', () => {
+  // The parser adapter scans tokens only when a statement contains a comment marker; otherwise
+  // comments are lexed from the gaps between statements. Both must read a file the same way.
+  const withScan = (sql: string) => {
+    const libpgQuery = require('libpg-query');
+    const tokens = libpgQuery.scanSync(sql).tokens.map((token: { start: number; end: number; tokenName: string }) => ({
+      start: token.start, end: token.end, comment: token.tokenName === 'SQL_COMMENT' || token.tokenName === 'C_COMMENT',
+    }));
+    return readParseOutput(new SourceText(sql), { ...parse(sql), tokens });
+  };
+
+  test.each([
+    '-- héader 😀\n/* block /* nested */ still comment */\nALTER TABLE a DROP COLUMN b;   -- trailing ü\n\n-- before\nDROP TABLE c;\n-- end of file',
+    'SELECT 1;;; /* between */ ;SELECT 2',
+    "  \n\tSELECT 'ü'  ;  \n",
+  ])('%j', (sql) => {
+    const raw = parse(sql);
+    expect(raw.tokens).toBeUndefined();
+    expect(readParseOutput(new SourceText(sql), raw)).toEqual(withScan(sql));
+  });
+
+  test('a comment inside a statement makes the adapter scan, and the statement ends at its last token', () => {
+    const sql = "ALTER TABLE users /* inline */ DROP COLUMN email -- why\n;\nSELECT '--not a comment'";
+    const raw = parse(sql);
+    expect(raw.tokens).toBeDefined();
+    const parsed = readParseOutput(new SourceText(sql), raw);
+    expect(parsed.ok && parsed.statements.map((statement) => [statement.text, statement.comments.map((comment) => comment.text)])).toEqual([
+      ['ALTER TABLE users /* inline */ DROP COLUMN email', ['-- why']],
+      ["SELECT '--not a comment'", []],
+    ]);
+  });
+});

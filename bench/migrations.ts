@@ -1,0 +1,318 @@
+// Migration-check figures, printed (never asserted): throughput of this checker beside squawk on
+// the corpus and on >= 1,000 generated migration files, and which unsafe statements each flags.
+//
+//   npx tsx bench/migrations.ts            (or as part of `npm run bench`)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+import { checkMigrationSources, MigrationCheckReport } from '../lib/migrations/checker';
+import { readParseOutput } from '../lib/migrations/parsed-migration';
+import { loadPostgresParser, ParseSql } from '../lib/migrations/postgres-parser';
+import { findRule } from '../lib/migrations/rules';
+import { SourceText } from '../lib/migrations/source-text';
+import { loadCorpus } from '../test/migrations/corpus-cases';
+
+const ROOT = join(__dirname, '..');
+const SQUAWK_VERSION = '2.66.0';
+
+/**
+ * squawk rules that say a statement breaks clients of the current schema (the blue-green concern),
+ * and those about locks. The rest (timeouts, idempotency, type preferences) are hygiene.
+ */
+const SQUAWK_COMPATIBILITY_RULES = new Set([
+  'ban-drop-column', 'renaming-column', 'renaming-table', 'ban-drop-table', 'changing-column-type', 'adding-required-field',
+  'adding-not-nullable-field', 'constraint-missing-not-valid', 'adding-foreign-key-constraint', 'disallowed-unique-constraint',
+  'ban-drop-database', 'ban-drop-not-null', 'ban-truncate-cascade', 'ban-alter-domain-with-add-constraint',
+]);
+const SQUAWK_LOCK_RULES = new Set([
+  'require-concurrent-index-creation', 'require-concurrent-index-deletion', 'adding-field-with-default', 'adding-serial-primary-key-field',
+]);
+
+/** One statement template of the generated set: `{t}` is a table, `{c}` a column, `{n}` a number. */
+const TEMPLATES: readonly string[] = [
+  'ALTER TABLE {t} ADD COLUMN {c} text;',
+  "ALTER TABLE {t} ADD COLUMN {c} text NOT NULL DEFAULT 'x';",
+  'ALTER TABLE {t} ADD COLUMN {c} integer NOT NULL;',
+  'ALTER TABLE {t} DROP COLUMN {c};',
+  'ALTER TABLE {t} RENAME COLUMN {c} TO {c}_renamed;',
+  'ALTER TABLE {t} RENAME TO {t}_renamed;',
+  'ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;',
+  'ALTER TABLE {t} ALTER COLUMN {c} TYPE bigint;',
+  'DROP TABLE {t};',
+  'ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;',
+  'ALTER TABLE {t} ADD CONSTRAINT {t}_{c}_check CHECK ({c} > 0);',
+  'ALTER TABLE {t} ADD CONSTRAINT {t}_{c}_check CHECK ({c} > 0) NOT VALID;',
+  'ALTER TABLE {t} ADD CONSTRAINT {t}_{c}_fk FOREIGN KEY ({c}) REFERENCES parent_{n} (id);',
+  'ALTER TABLE {t} ADD CONSTRAINT {t}_{c}_key UNIQUE ({c});',
+  'DROP VIEW {t}_view;',
+  'ALTER VIEW {t}_view RENAME TO {t}_view_{n};',
+  'DROP FUNCTION {t}_total(integer);',
+  "ALTER TYPE status_{n} RENAME VALUE 'old' TO 'new';",
+  'CREATE INDEX {t}_{c}_idx ON {t} ({c});',
+  'CREATE INDEX CONCURRENTLY {t}_{c}_idx ON {t} ({c});',
+  'DROP INDEX {t}_{c}_idx;',
+  'ALTER TABLE {t} ADD COLUMN {c} uuid DEFAULT gen_random_uuid();',
+  'UPDATE {t} SET {c} = 0;',
+  'UPDATE {t} SET {c} = 0 WHERE id BETWEEN {n} AND {n} + 1000;',
+  'CREATE TABLE {t}_{n} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, {c} text NOT NULL);',
+  'ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL;',
+  "INSERT INTO settings (key, value) VALUES ('{t}', '{n}');",
+];
+
+export interface MigrationBenchResult {
+  readonly generatedFiles: number;
+  readonly checkerFilesPerSecond: number;
+  readonly checkerCliFilesPerSecond: number;
+  readonly squawkFilesPerSecond?: number;
+  /** Statements squawk flags with a compatibility rule that this checker does not flag at all. */
+  readonly missedSquawkCompatibilityStatements?: number;
+}
+
+/** Runs the comparison and prints it; returns the figures for the caller's summary. */
+export async function benchMigrations(options: { generatedFiles?: number } = {}): Promise<MigrationBenchResult> {
+  const fileCount = Math.max(1000, options.generatedFiles ?? 1000);
+  const parse = await loadPostgresParser();
+  const workspace = mkdtempSync(join(tmpdir(), 'cdk-blue-green-bench-'));
+  const cli = buildCli();
+  try {
+    const corpusDirectory = join(workspace, 'corpus');
+    mkdirSync(corpusDirectory);
+    const corpus = loadCorpus();
+    for (const testCase of corpus) writeFileSync(join(corpusDirectory, `${testCase.name}.sql`), testCase.migration);
+    const generatedDirectory = join(workspace, 'generated');
+    generateMigrations(generatedDirectory, fileCount);
+
+    const squawk = findOrInstallSquawk();
+    console.log('\n## Migration check: this checker beside squawk');
+    console.log(squawk.path ? `squawk: ${squawk.version}` : `squawk: unavailable (${squawk.problem}); printing this checker's figures only`);
+
+    const rows: string[][] = [];
+    let result: MigrationBenchResult | undefined;
+    for (const [label, directory] of [['corpus', corpusDirectory], [`generated (${fileCount} files)`, generatedDirectory]] as const) {
+      const files = listSql(directory);
+      const sources = files.map((file) => ({ file, sql: readFileSync(file, 'utf8') }));
+
+      const libraryStart = process.hrtime.bigint();
+      const report = checkMigrationSources(sources, (texts) => texts.map(parse));
+      const librarySeconds = seconds(libraryStart);
+
+      const cliStart = process.hrtime.bigint();
+      spawnSync(process.execPath, [cli.file, 'check-migrations', '--json', directory], { encoding: 'utf8', maxBuffer: 1 << 30 });
+      const cliSeconds = seconds(cliStart);
+
+      let squawkSeconds: number | undefined;
+      let squawkViolations: SquawkViolation[] = [];
+      if (squawk.path) {
+        const squawkStart = process.hrtime.bigint();
+        const run = spawnSync(squawk.path, ['--reporter', 'json', ...files], { encoding: 'utf8', maxBuffer: 1 << 30 });
+        squawkSeconds = seconds(squawkStart);
+        squawkViolations = JSON.parse(run.stdout || '[]') as SquawkViolation[];
+      }
+      rows.push([
+        label,
+        rate(files.length, librarySeconds),
+        rate(files.length, cliSeconds),
+        squawkSeconds === undefined ? 'n/a' : rate(files.length, squawkSeconds),
+        squawkSeconds === undefined ? 'n/a' : `${(files.length / cliSeconds / (files.length / squawkSeconds)).toFixed(2)}x`,
+      ]);
+
+      const comparison = compareFlags(report, squawkViolations, sources, parse);
+      console.log(`\n### Unsafe statements flagged, ${label}`);
+      printTable(['statement kind (this checker\'s rule, or squawk\'s)', 'statements', 'this checker', 'squawk (compatibility rule)', 'squawk (lock rule)'], comparison.rows);
+      if (squawk.path) {
+        console.log(`squawk compatibility flags this checker misses: ${comparison.missed.length}`
+          + (comparison.missed.length > 0 ? ` (${comparison.missed.slice(0, 5).join('; ')})` : ''));
+      }
+      if (directory === generatedDirectory) {
+        result = {
+          generatedFiles: files.length,
+          checkerFilesPerSecond: files.length / librarySeconds,
+          checkerCliFilesPerSecond: files.length / cliSeconds,
+          squawkFilesPerSecond: squawkSeconds === undefined ? undefined : files.length / squawkSeconds,
+          missedSquawkCompatibilityStatements: squawk.path ? comparison.missed.length : undefined,
+        };
+      }
+    }
+
+    console.log('\n### Throughput (files per second; one process per tool run, start-up included for the CLIs)');
+    printTable(['set', 'checker (library, in process)', 'checker (CLI process)', 'squawk (CLI process)', 'checker CLI / squawk'], rows);
+    if (result) {
+      console.log('\nGoals (printed, not asserted):');
+      if (result.squawkFilesPerSecond === undefined) {
+        console.log('  - throughput >= half of squawk: not measured (squawk unavailable)');
+      } else {
+        const ratio = result.checkerCliFilesPerSecond / result.squawkFilesPerSecond;
+        console.log(`  - throughput >= half of squawk's: ${ratio >= 0.5 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}x, CLI against CLI)`);
+        console.log(`  - no blue-green-unsafe statement squawk flags that this checker misses: ${result.missedSquawkCompatibilityStatements === 0 ? 'met' : `NOT met (${result.missedSquawkCompatibilityStatements})`}`);
+      }
+    }
+    return result!;
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
+    cli.remove();
+  }
+}
+
+interface SquawkViolation {
+  readonly file: string;
+  /** 0-based. */
+  readonly line: number;
+  readonly column: number;
+  readonly rule_name: string;
+}
+
+/**
+ * Statement by statement: which of our rules and which squawk rules flag it, grouped by the kind of
+ * statement (our unsafe/warning rule if we flag it, else squawk's compatibility rule).
+ */
+function compareFlags(
+  report: MigrationCheckReport, violations: readonly SquawkViolation[], sources: { file: string; sql: string }[], parse: ParseSql,
+): { rows: string[][]; missed: string[] } {
+  const squawkByStatement = new Map<string, Set<string>>();
+  const statementKeys = new Map<string, Array<{ line: number; column: number; key: string; text: string }>>();
+  for (const source of sources) {
+    const parsed = readParseOutput(new SourceText(source.sql), parse(source.sql));
+    statementKeys.set(source.file, parsed.ok
+      ? parsed.statements.map((statement, index) => ({ ...statement.position, key: `${source.file}#${index}`, text: statement.text }))
+      : []);
+  }
+  for (const violation of violations) {
+    const statements = statementKeys.get(violation.file) ?? [];
+    const line = violation.line + 1;
+    const column = violation.column + 1;
+    const statement = [...statements].reverse().find((candidate) => candidate.line < line || (candidate.line === line && candidate.column <= column))
+      ?? statements[0];
+    if (!statement) continue;
+    const rules = squawkByStatement.get(statement.key) ?? new Set<string>();
+    rules.add(violation.rule_name);
+    squawkByStatement.set(statement.key, rules);
+  }
+
+  const ours = new Map<string, Set<string>>();
+  for (const file of report.files) {
+    for (const finding of file.findings) {
+      if (!findRule(finding.rule)) continue;
+      const statement = (statementKeys.get(file.file) ?? []).find((candidate) => candidate.line === finding.line && candidate.column === finding.column);
+      if (!statement) continue;
+      const rules = ours.get(statement.key) ?? new Set<string>();
+      rules.add(finding.rule);
+      ours.set(statement.key, rules);
+    }
+  }
+
+  const groups = new Map<string, { statements: number; ours: number; squawkCompat: number; squawkLock: number }>();
+  const missed: string[] = [];
+  for (const statements of statementKeys.values()) {
+    for (const statement of statements) {
+      const ourRules = [...(ours.get(statement.key) ?? [])];
+      const squawkRules = [...(squawkByStatement.get(statement.key) ?? [])];
+      const compat = squawkRules.filter((rule) => SQUAWK_COMPATIBILITY_RULES.has(rule));
+      const lock = squawkRules.filter((rule) => SQUAWK_LOCK_RULES.has(rule));
+      const ourUnsafe = ourRules.filter((rule) => findRule(rule)?.severity === 'unsafe');
+      const kind = ourUnsafe[0] ? `${ourUnsafe[0]} (unsafe)`
+        : ourRules[0] ? `${ourRules[0]} (warning)`
+          : compat[0] ? `squawk ${compat[0]}`
+            : lock[0] ? `squawk ${lock[0]}` : undefined;
+      if (!kind) continue;
+      const group = groups.get(kind) ?? { statements: 0, ours: 0, squawkCompat: 0, squawkLock: 0 };
+      group.statements++;
+      if (ourRules.length > 0) group.ours++;
+      if (compat.length > 0) group.squawkCompat++;
+      if (lock.length > 0) group.squawkLock++;
+      groups.set(kind, group);
+      if (compat.length > 0 && ourRules.length === 0) missed.push(`${compat.join(',')}: ${statement.text}`);
+    }
+  }
+  const rows = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))
+    .map(([kind, group]) => [kind, `${group.statements}`, `${group.ours}`, `${group.squawkCompat}`, `${group.squawkLock}`]);
+  return { rows, missed };
+}
+
+/** Deterministic: the same files on every run (a linear congruential generator with a fixed seed). */
+function generateMigrations(directory: string, count: number): void {
+  mkdirSync(directory, { recursive: true });
+  let state = 42;
+  const next = (limit: number): number => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % limit;
+  };
+  for (let file = 1; file <= count; file++) {
+    const lines = [`-- generated migration ${file}`];
+    const statements = 3 + next(6);
+    for (let i = 0; i < statements; i++) {
+      const template = TEMPLATES[next(TEMPLATES.length)];
+      lines.push(template.replace(/\{t\}/g, `table_${next(50)}`).replace(/\{c\}/g, `column_${next(20)}`).replace(/\{n\}/g, `${next(1000)}`));
+    }
+    writeFileSync(join(directory, `V${file}__generated.sql`), `${lines.join('\n')}\n`);
+  }
+}
+
+function findOrInstallSquawk(): { path?: string; version?: string; problem?: string } {
+  const candidates = [join(ROOT, 'node_modules', '.bin', 'squawk'), join(ROOT, '.tmp', 'squawk', 'node_modules', '.bin', 'squawk')];
+  let path = candidates.find((candidate) => existsSync(candidate));
+  if (!path) {
+    // squawk-cli is not a devDependency (its optional per-platform packages break `npm ci` where
+    // they are missing), so the benchmark installs it on first use into .tmp/.
+    const prefix = join(ROOT, '.tmp', 'squawk');
+    mkdirSync(prefix, { recursive: true });
+    try {
+      execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', prefix, `squawk-cli@${SQUAWK_VERSION}`],
+        { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (error) {
+      return { problem: `npm install squawk-cli@${SQUAWK_VERSION} failed: ${String((error as Error).message).split('\n')[0]}` };
+    }
+    path = candidates.find((candidate) => existsSync(candidate));
+    if (!path) return { problem: 'squawk-cli installed but has no binary for this platform' };
+  }
+  try {
+    return { path, version: execFileSync(path, ['--version'], { encoding: 'utf8' }).trim() };
+  } catch (error) {
+    return { problem: `squawk does not run here: ${(error as Error).message.split('\n')[0]}` };
+  }
+}
+
+/**
+ * The CLI as users run it: bundled like scripts/bundle.mjs does, into a folder inside the package so
+ * that libpg-query resolves from node_modules as it does for assets/cli/main.js.
+ */
+function buildCli(): { file: string; remove: () => void } {
+  const scratch = join(ROOT, '.tmp');
+  mkdirSync(scratch, { recursive: true });
+  const directory = mkdtempSync(join(scratch, 'bench-cli-'));
+  const file = join(directory, 'main.js');
+  buildSync({
+    entryPoints: [join(ROOT, 'lib', 'cli', 'main.ts')],
+    outfile: file, bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['libpg-query'], logLevel: 'warning',
+  });
+  return { file, remove: () => rmSync(directory, { recursive: true, force: true }) };
+}
+
+function listSql(directory: string): string[] {
+  const collator = new Intl.Collator('en', { numeric: true });
+  return readdirSync(directory).filter((name) => name.endsWith('.sql')).sort(collator.compare).map((name) => join(directory, name));
+}
+
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function rate(files: number, elapsedSeconds: number): string {
+  return `${Math.round(files / elapsedSeconds)}`;
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((cell, index) => Math.max(cell.length, ...rows.map((row) => row[index].length)));
+  const line = (cells: string[]): string => `| ${cells.map((cell, index) => cell.padEnd(widths[index])).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
+  rows.forEach((row) => console.log(line(row)));
+}
+
+if (require.main === module) {
+  benchMigrations().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
