@@ -3,7 +3,7 @@
 // execution history and billing-relevant counts kept.
 import { StateMachine } from 'aws-local-stepfunctions';
 import { arnPrefix } from './fake-identifiers';
-import { transformWaitStates, waitSeconds } from './wait-states';
+import { NESTED_EXECUTION_CONTEXT, pinExecutionContextInNestedStates, transformWaitStates, waitSeconds } from './wait-states';
 import type { VirtualClock } from './virtual-clock';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -59,7 +59,7 @@ export function startExecution(options: StartExecutionOptions): ExecutionRecord 
   const { clock } = options;
   const stateMachineName = options.stateMachineArn.split(':').pop() as string;
   const executionArn = `${arnPrefix('states')}:execution:${stateMachineName}:${options.name}`;
-  const { definition, waits, tasks } = transformWaitStates(options.definition);
+  const { definition, waits, tasks } = transformWaitStates(pinExecutionContextInNestedStates(options.definition));
   let settle!: () => void;
   const record: ExecutionRecord = {
     executionArn,
@@ -118,6 +118,7 @@ export function startExecution(options: StartExecutionOptions): ExecutionRecord 
       Execution: { Id: executionArn, Name: options.name, RoleArn: options.roleArn ?? `${stateMachineName}Role` },
       StateMachine: { Id: options.stateMachineArn, Name: stateMachineName },
       State: enteredTime,
+      [NESTED_EXECUTION_CONTEXT]: { Input: options.input as any, StartTime: clock.isoNow() },
     },
   });
 

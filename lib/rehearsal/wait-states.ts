@@ -88,3 +88,31 @@ export function readJsonPath(input: unknown, jsonPath: string, stateName: string
   }
   return current;
 }
+
+/**
+ * aws-local-stepfunctions runs each Map iteration and Parallel branch as a nested execution whose
+ * `$$.Execution.Input` and `$$.Execution.StartTime` are the iteration's own; in Step Functions
+ * they are the execution's. Paths in nested states are pointed at a context key that keeps the
+ * execution's values (see NESTED_EXECUTION_CONTEXT).
+ */
+export const NESTED_EXECUTION_CONTEXT = 'RehearsalExecution';
+
+export function pinExecutionContextInNestedStates(definition: any): any {
+  const copy = structuredClone(definition);
+  const rewrite = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      return value.replace(/\$\$\.Execution\.(Input|StartTime)/g, `$$$$.${NESTED_EXECUTION_CONTEXT}.$1`);
+    }
+    if (Array.isArray(value)) return value.map(rewrite);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v)]));
+    }
+    return value;
+  };
+  for (const state of Object.values<any>(copy.States ?? {})) {
+    if (state.ItemProcessor) state.ItemProcessor = rewrite(state.ItemProcessor);
+    if (state.Iterator) state.Iterator = rewrite(state.Iterator);
+    if (state.Branches) state.Branches = rewrite(state.Branches);
+  }
+  return copy;
+}
