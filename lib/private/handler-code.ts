@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeHandlerRole } from './nag-acknowledgements';
 
 /** The Node.js runtime every library Lambda uses: the newest one aws-cdk-lib offers. */
 export const HANDLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -51,7 +52,16 @@ export function sharedHandler(scope: Construct, options: SharedHandlerOptions): 
   const logGroup = new logs.LogGroup(stack, `${id}Logs`, {
     retention: logs.RetentionDays.THREE_MONTHS,
   });
+  // An explicit role: the default one carries the AWS-managed AWSLambdaBasicExecutionRole, which
+  // may write to any log group; this one writes only to the handler's own.
+  const role = new iam.Role(stack, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `cdk-blue-green ${options.name} handler`,
+  });
+  role.addToPolicy(allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [logGroup.logGroupArn]));
+  acknowledgeHandlerRole(role);
   const fn = new lambda.Function(stack, id, {
+    role,
     description: `cdk-blue-green: ${options.description}`,
     runtime: HANDLER_RUNTIME,
     architecture: lambda.Architecture.ARM_64,

@@ -3,6 +3,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { acknowledgeProviderFramework } from './nag-acknowledgements';
 
 /**
  * One cr.Provider per handler per stack, shared by every service in it (like the handler from
@@ -13,8 +14,10 @@ export function sharedProvider(scope: Construct, name: string, onEventHandler: l
   const id = `CdkBlueGreen${name}Provider`;
   const existing = stack.node.tryFindChild(id);
   if (existing) return existing as cr.Provider;
-  return new cr.Provider(stack, id, {
+  const provider = new cr.Provider(stack, id, {
     onEventHandler,
     logGroup: new logs.LogGroup(stack, `${id}Logs`, { retention: logs.RetentionDays.THREE_MONTHS }),
   });
+  acknowledgeProviderFramework(provider, [onEventHandler]);
+  return provider;
 }
