@@ -40,6 +40,9 @@ export interface BlueGreenServiceProps {
   /**
    * Port the application listens on, on both colors.
    *
+   * It is part of both colors' configuration (changing it replaces the target groups), so the
+   * live-fleet guard refuses to change it while a color serves traffic.
+   *
    * @default 80
    */
   readonly instancePort?: number;

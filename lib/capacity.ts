@@ -8,7 +8,10 @@ export interface Capacity {
   /**
    * Minimum number of instances.
    *
-   * @default 2 - one per Availability Zone in a two-AZ VPC, so one AZ failing leaves the color serving
+   * The default, 2, puts one instance in each Availability Zone of a two-AZ VPC, so losing an AZ
+   * leaves the color serving.
+   *
+   * @default 2
    */
   readonly min?: number;
 
