@@ -11,11 +11,13 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 export function addBareServices(stack: Stack, vpc: ec2.IVpc, listener: elbv2.ApplicationListener, count: number): void {
   const machineImage = ec2.MachineImage.latestAmazonLinux2023();
   for (let i = 0; i < count; i++) {
+    const securityGroup = new ec2.SecurityGroup(stack, `Svc${i}Sg`, { vpc });
     const groups = ['Blue', 'Green'].map((color) => {
       const launchTemplate = new ec2.LaunchTemplate(stack, `Svc${i}${color}Lt`, {
         machineImage,
         instanceType: new ec2.InstanceType('t3.small'),
         requireImdsv2: true,
+        securityGroup,
       });
       const asg = new autoscaling.AutoScalingGroup(stack, `Svc${i}${color}Asg`, {
         vpc,
