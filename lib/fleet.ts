@@ -11,6 +11,7 @@ import { Color } from './color';
 import { FleetHealthCheck } from './health-check';
 import { resolveCapacity, resolveHealthCheck } from './private/fleet-defaults';
 import { validateFleetProps } from './private/fleet-validation';
+import { acknowledgeFleet } from './private/nag-acknowledgements';
 import { PropErrors } from './private/prop-validation';
 
 /**
@@ -307,6 +308,7 @@ export class Fleet extends Construct implements ec2.IConnectable {
     this.autoScalingGroup.attachToApplicationTargetGroup(this.targetGroup);
 
     Tags.of(this).add(COLOR_TAG_KEY, this.color);
+    acknowledgeFleet(this);
   }
 
   /** Port the load balancer health-checks (the instance port unless the health check names one). */
