@@ -51,6 +51,11 @@ export class LambdaRuntime {
 
   constructor(private readonly services: RuntimeServices) {}
 
+  /** Drops every loaded module: the next invocation starts a new runtime (after a deploy). */
+  public reset(): void {
+    this.instances.clear();
+  }
+
   /** Invokes a function with a JSON payload and returns its JSON result (or throws LambdaFunctionError). */
   public async invoke(fn: FunctionDefinition, payload: unknown): Promise<unknown> {
     const handler = this.instance(fn);

@@ -13,7 +13,7 @@ import { NotModelledError } from './aws/service-errors';
 import { type ExecutionRecord, startExecution } from './execution';
 import { arnPrefix, stableHex } from './fake-identifiers';
 import { type FunctionDefinition, LambdaFunctionError, LambdaRuntime, type LogLine } from './lambda-runtime';
-import type { CallFault, Color, HandlerFault, HttpScript, ScenarioStep, ScenarioWorld, ScriptedFunction } from './scenario';
+import { type CallFault, type Color, type HandlerFault, type HttpScript, type ScenarioStep, type ScenarioWorld, type ScriptedFunction, parseDuration } from './scenario';
 import { type StackSource, sourceFromAssembly, sourceFromStack, sourceFromTemplate } from './stack-source';
 import { type CfnTemplate, RehearsalTemplate } from './template';
 import { VirtualClock } from './virtual-clock';
@@ -84,6 +84,20 @@ export interface CustomResourceResult {
   readonly polls: number;
 }
 
+/** The outcome of a rehearsed `cdk deploy` (a stack update). */
+export interface DeployResult {
+  readonly status: 'UPDATE_COMPLETE' | 'UPDATE_ROLLBACK_COMPLETE' | 'UPDATE_ROLLBACK_FAILED';
+  /** The custom resource that failed the update, and why (CloudFormation's status reason). */
+  readonly failedResource?: string;
+  readonly reason?: string;
+  /** Every custom resource call of this deploy, rollback included, in order. */
+  readonly customResources: CustomResourceResult[];
+  /** Executions started during this deploy (the release's rollout). */
+  readonly executions: ExecutionRecord[];
+  /** Virtual seconds the deploy took. */
+  readonly durationSeconds: number;
+}
+
 /** The service under rehearsal: its two target groups and the listener carrying user traffic. */
 interface ServiceBinding {
   readonly name: string;
@@ -112,7 +126,8 @@ export class Rehearsal implements ScenarioWorld {
   }
 
   public readonly clock: VirtualClock;
-  public readonly template: RehearsalTemplate;
+  /** The template currently deployed (changes with deploy()). */
+  public template: RehearsalTemplate;
   public readonly fleets = new FleetModel();
   public readonly loadBalancing = new LoadBalancingModel(this.fleets);
   public readonly alarms = new AlarmModel();
@@ -138,7 +153,7 @@ export class Rehearsal implements ScenarioWorld {
   private executionCounter = 0;
   private lastWeights: Record<Color, number> = { BLUE: 0, GREEN: 0 };
 
-  constructor(private readonly source: StackSource, private readonly options: RehearsalOptions = {}) {
+  constructor(private source: StackSource, private readonly options: RehearsalOptions = {}) {
     this.template = new RehearsalTemplate(source.template, { stackName: source.stackName, constructPaths: source.constructPaths });
     this.clock = new VirtualClock({ maxVirtualSeconds: options.maxVirtualSeconds });
     this.runtime = new LambdaRuntime({
@@ -255,6 +270,77 @@ export class Rehearsal implements ScenarioWorld {
     return record;
   }
 
+  /** Lets `duration` of virtual time pass (scenario events in it happen). */
+  public async wait(duration: number | string): Promise<void> {
+    await this.clock.runProcess(() => this.clock.sleep(parseDuration(duration)));
+  }
+
+  /**
+   * Rehearses `cdk deploy` of a new version of the stack, as CloudFormation runs a stack update:
+   * fleets take their new configuration, then every custom resource whose properties changed is
+   * updated in dependency order (new ones created), the release resource's rollout included. If
+   * one fails, the update rolls back: the resources updated so far get their old properties again.
+   */
+  public async deploy(next: Stack | StackSource): Promise<DeployResult> {
+    const nextSource = 'template' in next && !('node' in next) ? next as StackSource : sourceFromStack(next as Stack);
+    const previous = { source: this.source, template: this.template };
+    const nextTemplate = new RehearsalTemplate(nextSource.template, { stackName: nextSource.stackName, constructPaths: nextSource.constructPaths });
+    for (const logicalId of Object.keys(nextSource.template.Resources)) {
+      const output = previous.template.customResourceOutput(logicalId);
+      if (output) nextTemplate.recordCustomResourceOutput(logicalId, output);
+    }
+    const startedAt = this.clock.now();
+    const firstResult = this.customResourceResults.length;
+    const firstExecution = this.executions.length;
+    this.note('cdk deploy: stack update begins');
+    this.source = nextSource;
+    this.template = nextTemplate;
+    this.syncWithTemplate();
+    const updated: string[] = [];
+    let failure: CustomResourceResult | undefined;
+    for (const logicalId of this.customResourcesToRun()) {
+      let result: CustomResourceResult;
+      if (!previous.template.template.Resources[logicalId]) {
+        result = await this.runCustomResource(logicalId, 'Create');
+      } else {
+        const oldProperties = previous.template.resolvedProperties(logicalId);
+        if (JSON.stringify(oldProperties) === JSON.stringify(nextTemplate.resolvedProperties(logicalId))) {
+          continue; // Unchanged properties: CloudFormation does not call the resource.
+        }
+        updated.push(logicalId);
+        result = await this.runCustomResource(logicalId, 'Update', oldProperties);
+      }
+      if (result.status === 'FAILED') {
+        failure = result;
+        break;
+      }
+    }
+    const report = (status: DeployResult['status']): DeployResult => ({
+      status,
+      failedResource: failure ? this.template.describe(failure.logicalId) : undefined,
+      reason: failure?.reason,
+      customResources: this.customResourceResults.slice(firstResult),
+      executions: this.executions.slice(firstExecution),
+      durationSeconds: (this.clock.now() - startedAt) / 1000,
+    });
+    if (!failure) {
+      this.note('cdk deploy: UPDATE_COMPLETE');
+      return report('UPDATE_COMPLETE');
+    }
+    this.note(`cdk deploy: ${this.template.describe(failure.logicalId)} failed, UPDATE_ROLLBACK_IN_PROGRESS`);
+    this.source = previous.source;
+    this.template = previous.template;
+    this.syncWithTemplate();
+    let rollbackFailed = false;
+    for (const logicalId of updated.reverse()) {
+      const result = await this.runCustomResource(logicalId, 'Update', nextTemplate.resolvedProperties(logicalId));
+      rollbackFailed ||= result.status === 'FAILED';
+    }
+    const status = rollbackFailed ? 'UPDATE_ROLLBACK_FAILED' : 'UPDATE_ROLLBACK_COMPLETE';
+    this.note(`cdk deploy: ${status}`);
+    return report(status);
+  }
+
   // ------------------------------------------------------------------ scenario world
 
   public setAlarmState(name: string, state: AlarmState, reason: string): void {
@@ -307,9 +393,7 @@ export class Rehearsal implements ScenarioWorld {
 
   private buildModel(): void {
     const t = this.template;
-    for (const { logicalId } of t.resourcesOfType('AWS::Lambda::Function')) {
-      this.addFunction(logicalId);
-    }
+    this.syncWithTemplate();
     for (const { logicalId } of t.resourcesOfType('AWS::ElasticLoadBalancingV2::LoadBalancer')) {
       this.loadBalancing.addLoadBalancer(t.ref(logicalId), String(t.getAtt(logicalId, 'LoadBalancerName')), String(t.getAtt(logicalId, 'DNSName')));
     }
@@ -334,17 +418,39 @@ export class Rehearsal implements ScenarioWorld {
       const props = t.resolvedProperties(logicalId);
       this.loadBalancing.addTemplateRule(t.ref(logicalId), props.ListenerArn, Number(props.Priority), props.Conditions ?? [], props.Actions ?? []);
     }
+    this.loadBalancing.onRuleChange((rule, operation) => this.recordRuleChange(rule, operation));
+  }
+
+  /**
+   * Brings functions, fleets, alarms and tables in line with the current template (first build,
+   * and every deploy): what a stack update changes besides the custom resources.
+   */
+  private syncWithTemplate(): void {
+    const t = this.template;
+    this.functions.clear();
+    this.runtime.reset();
+    for (const { logicalId } of t.resourcesOfType('AWS::Lambda::Function')) {
+      this.addFunction(logicalId);
+    }
     for (const { logicalId } of t.resourcesOfType('AWS::AutoScaling::AutoScalingGroup')) {
       const props = t.resolvedProperties(logicalId);
       const min = Number(props.MinSize ?? 0);
-      this.fleets.addGroup({
+      const group = {
         name: t.ref(logicalId), minSize: min, maxSize: Number(props.MaxSize ?? min),
         desiredCapacity: Number(props.DesiredCapacity ?? min), targetGroupArns: props.TargetGroupARNs ?? [],
         launchTemplateVersion: stableHex(JSON.stringify(props.LaunchTemplate ?? props.LaunchConfigurationName ?? {}), 8),
-      });
+      };
+      const existing = this.fleets.group(group.name);
+      if (!existing) {
+        this.fleets.addGroup(group);
+      } else if (existing.launchTemplateVersion !== group.launchTemplateVersion || existing.desiredCapacity !== group.desiredCapacity) {
+        Object.assign(existing, { ...group, targetGroupArns: existing.targetGroupArns });
+        this.note(`${t.describe(logicalId)} updated (launch configuration ${group.launchTemplateVersion}, desired ${group.desiredCapacity})`);
+      }
     }
     for (const type of ['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::CompositeAlarm']) {
       for (const { logicalId } of t.resourcesOfType(type)) {
+        if (this.alarms.find(t.ref(logicalId))) continue;
         this.alarms.add({
           name: t.ref(logicalId), arn: String(t.getAtt(logicalId, 'Arn')), composite: type.endsWith('CompositeAlarm'),
           definition: t.resolvedProperties(logicalId), state: 'OK', reason: 'rehearsal: initial state', updatedAt: new Date(this.clock.now()),
@@ -352,6 +458,7 @@ export class Rehearsal implements ScenarioWorld {
       }
     }
     for (const { logicalId } of t.resourcesOfType('AWS::DynamoDB::Table').concat(t.resourcesOfType('AWS::DynamoDB::GlobalTable'))) {
+      if (this.dynamodb.tableNames().includes(t.ref(logicalId))) continue;
       const props = t.resolvedProperties(logicalId);
       const keys = (schema: any[]) => ({
         partitionKey: schema.find((k) => k.KeyType === 'HASH')?.AttributeName,
@@ -363,7 +470,6 @@ export class Rehearsal implements ScenarioWorld {
           .map((i: any) => [i.IndexName, keys(i.KeySchema)])),
       });
     }
-    this.loadBalancing.onRuleChange((rule, operation) => this.recordRuleChange(rule, operation));
   }
 
   private addFunction(logicalId: string): void {

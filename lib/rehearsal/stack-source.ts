@@ -16,8 +16,14 @@ export interface StackSource {
   readonly codeDirectories: ReadonlyMap<string, string>;
 }
 
-/** Synthesizes a Stack and reads, from the construct tree, which directory each function's code is in. */
+const synthesized = new WeakMap<Stack, StackSource>();
+
+/** Synthesizes a Stack (once per Stack object) and reads, from the construct tree, which directory each function's code is in. */
 export function sourceFromStack(stack: Stack): StackSource {
+  const cached = synthesized.get(stack);
+  if (cached) {
+    return cached;
+  }
   const template = Template.fromStack(stack).toJSON() as CfnTemplate;
   const constructPaths = new Map<string, string>();
   const codeDirectories = new Map<string, string>();
@@ -34,7 +40,9 @@ export function sourceFromStack(stack: Stack): StackSource {
       }
     }
   }
-  return { template, stackName: stack.stackName, constructPaths, codeDirectories };
+  const source = { template, stackName: stack.stackName, constructPaths, codeDirectories };
+  synthesized.set(stack, source);
+  return source;
 }
 
 /** Reads `<stackName>.template.json` and its asset manifest from a cloud assembly directory. */
