@@ -23,7 +23,14 @@ import { PropErrors } from './private/prop-validation';
  * color and make that color live instead.
  */
 export interface FleetOptions {
-  /** The Amazon Machine Image the instances boot from. */
+  /**
+   * The Amazon Machine Image the instances boot from.
+   *
+   * Use an image that changes only when you mean it to: an AMI id, `cachedInContext: true`, or an
+   * SSM parameter you control. An image resolved at every deploy (such as
+   * `MachineImage.latestAmazonLinux2023()` without caching) changes the live color as soon as a
+   * new AMI is published, and the live-fleet guard then refuses the deploy.
+   */
   readonly machineImage: ec2.IMachineImage;
 
   /**
