@@ -135,7 +135,8 @@ export function startExecution(options: StartExecutionOptions): ExecutionRecord 
         }
       }
       record.history.push({
-        t: (e.timestamp - clock.startMs) / 1000,
+        // Read when the event is collected: the clock cannot advance before pending events are read.
+        t: clock.elapsedSeconds(),
         type: e.type,
         state: e.state?.name,
         error: e.Error,
