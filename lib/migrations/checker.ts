@@ -1,9 +1,10 @@
 import { readParseOutput } from './parsed-migration';
 import { RawParseOutput } from './postgres-parser';
-import { Severity } from './rule';
+import { MigrationRule, Severity } from './rule';
 import { MIGRATION_RULES } from './rules';
 import { SchemaKnowledge } from './schema-knowledge';
 import { SourcePosition, SourceText } from './source-text';
+import { kindOf } from './sql-syntax';
 import { isSuppression, readSuppression, Suppression, SUPPRESSION_SYNTAX } from './suppressions';
 
 /** One migration file to check. `file` is how it is named in the output. */
@@ -120,7 +121,7 @@ function checkOneFile(source: MigrationSource, raw: RawParseOutput, schema: Sche
     const ownSuppressions = statement.comments
       .map((comment) => statementSuppressions.get(comment))
       .filter((entry) => entry !== undefined);
-    for (const rule of MIGRATION_RULES) {
+    for (const rule of RULES_BY_STATEMENT_KIND.get(kindOf(statement.node) ?? '') ?? []) {
       for (const hit of rule.check(subject)) {
         const own = ownSuppressions.find((entry) => entry.suppression.rules.includes(rule.id));
         const whole = fileSuppressions.find((entry) => entry.suppression.rules.includes(rule.id));
@@ -151,6 +152,11 @@ function checkOneFile(source: MigrationSource, raw: RawParseOutput, schema: Sche
   }
   findings.sort((a, b) => a.line - b.line || a.column - b.column);
   return { file: source.file, statements: parsed.statements.length, findings };
+}
+
+const RULES_BY_STATEMENT_KIND = new Map<string, MigrationRule[]>();
+for (const rule of MIGRATION_RULES) {
+  for (const kind of rule.statementKinds) RULES_BY_STATEMENT_KIND.set(kind, [...(RULES_BY_STATEMENT_KIND.get(kind) ?? []), rule]);
 }
 
 function at(file: string, position: SourcePosition): { file: string; line: number; column: number } {

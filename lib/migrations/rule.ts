@@ -24,6 +24,8 @@ export interface MigrationRule {
   /** Stable, kebab-case id used in output, suppressions and acknowledgments. */
   readonly id: string;
   readonly severity: Severity;
+  /** The statement types (parse-tree node names) the rule examines; it is only called for those. */
+  readonly statementKinds: readonly string[];
   /** Why this is a problem while the old and the new version run against the same database. */
   readonly reason: string;
   /** The phased way to get the same result safely, one step per entry. */
@@ -38,13 +40,22 @@ export interface AlteredTable {
   readonly commands: AlterTableCmd[];
 }
 
+// Most rules look at ALTER TABLE; unwrap each statement once, not once per rule.
+const alteredTables = new WeakMap<object, AlteredTable | undefined>();
+
 export function alteredTable(subject: StatementUnderCheck): AlteredTable | undefined {
-  const alter = bodyOf<AlterTableStmt>(subject.statement.node, 'AlterTableStmt');
-  if (!alter) return undefined;
-  const commands = (alter.cmds ?? [])
-    .map((node) => bodyOf<AlterTableCmd>(node, 'AlterTableCmd'))
-    .filter((command): command is AlterTableCmd => command !== undefined);
-  return { relation: alter.relation, table: relationName(alter.relation), commands };
+  const node = subject.statement.node;
+  if (alteredTables.has(node)) return alteredTables.get(node);
+  const alter = bodyOf<AlterTableStmt>(node, 'AlterTableStmt');
+  const altered = alter && {
+    relation: alter.relation,
+    table: relationName(alter.relation),
+    commands: (alter.cmds ?? [])
+      .map((command) => bodyOf<AlterTableCmd>(command, 'AlterTableCmd'))
+      .filter((command): command is AlterTableCmd => command !== undefined),
+  };
+  alteredTables.set(node, altered);
+  return altered;
 }
 
 /**

@@ -92,6 +92,10 @@ const CASES: Record<string, { unsafe: string[]; safe: string[] }> = {
     unsafe: ['DROP SCHEMA reporting CASCADE', 'DROP DATABASE legacy'],
     safe: ['CREATE SCHEMA reporting', 'ALTER SCHEMA reporting OWNER TO app'],
   },
+  'dropping-not-null': {
+    unsafe: ['ALTER TABLE users ALTER COLUMN name DROP NOT NULL'],
+    safe: ['ALTER TABLE users ALTER COLUMN name SET DEFAULT 1', 'CREATE TABLE t (a int NOT NULL); ALTER TABLE t ALTER a DROP NOT NULL'],
+  },
   'create-index-without-concurrently': {
     unsafe: ['CREATE INDEX users_name_idx ON users (name)', 'CREATE UNIQUE INDEX ON users (email)'],
     safe: ['CREATE INDEX CONCURRENTLY users_name_idx ON users (name)', 'CREATE TABLE t (a int); CREATE INDEX ON t (a)'],
@@ -149,7 +153,8 @@ describe('dropping-default-on-not-null uses what earlier migrations say about th
   });
   test('follows DROP NOT NULL and SET NOT NULL', async () => {
     const create = "CREATE TABLE accounts (status text NOT NULL DEFAULT 'a')";
-    expect(await rulesOf(create, 'ALTER TABLE accounts ALTER status DROP NOT NULL', 'ALTER TABLE accounts ALTER status DROP DEFAULT')).toEqual([]);
+    expect(await rulesOf(create, 'ALTER TABLE accounts ALTER status DROP NOT NULL', 'ALTER TABLE accounts ALTER status DROP DEFAULT'))
+      .toEqual(['dropping-not-null']);
     expect(await rulesOf("CREATE TABLE accounts (status text DEFAULT 'a')", '-- cdk-blue-green: allow setting-not-null: empty table\nALTER TABLE accounts ALTER status SET NOT NULL',
       'ALTER TABLE accounts ALTER status DROP DEFAULT')).toEqual(['setting-not-null', 'dropping-default-on-not-null']);
   });

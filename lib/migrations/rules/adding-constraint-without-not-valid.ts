@@ -6,6 +6,7 @@ const KIND: Record<string, string> = { CONSTR_CHECK: 'CHECK', CONSTR_FOREIGN: 'F
 export const addingConstraintWithoutNotValid: MigrationRule = {
   id: 'adding-constraint-without-not-valid',
   severity: 'unsafe',
+  statementKinds: ['AlterTableStmt'],
   reason: 'Without NOT VALID, PostgreSQL checks every existing row while holding a lock that blocks the running '
     + 'version (ACCESS EXCLUSIVE for CHECK; SHARE ROW EXCLUSIVE on both tables for FOREIGN KEY), and the '
     + 'migration fails if rows the old version wrote violate it. From then on, old writes that violate it fail.',

@@ -8,6 +8,7 @@ const SELF_FILLING_TYPES = new Set(['serial', 'serial4', 'bigserial', 'serial8',
 export const addingNotNullColumn: MigrationRule = {
   id: 'adding-not-null-column',
   severity: 'unsafe',
+  statementKinds: ['AlterTableStmt'],
   reason: 'The running version does not know the new column, so its INSERTs leave it out; a NOT NULL '
     + 'column without a default makes every one of those INSERTs fail.',
   recipe: [

@@ -6,6 +6,7 @@ const KIND: Record<string, string> = { CONSTR_UNIQUE: 'UNIQUE', CONSTR_PRIMARY: 
 export const addingUniqueConstraint: MigrationRule = {
   id: 'adding-unique-constraint',
   severity: 'unsafe',
+  statementKinds: ['AlterTableStmt'],
   reason: 'ADD CONSTRAINT UNIQUE / PRIMARY KEY builds its index while holding a lock that blocks all writes of the '
     + 'running version for the whole build, fails if the old version wrote duplicates, and then rejects old '
     + 'writes that duplicate a value.',

@@ -4,6 +4,7 @@ import { bodyOf, IndexStmt, relationName } from '../sql-syntax';
 export const createIndexWithoutConcurrently: MigrationRule = {
   id: 'create-index-without-concurrently',
   severity: 'warning',
+  statementKinds: ['IndexStmt'],
   reason: 'CREATE INDEX without CONCURRENTLY holds a SHARE lock for the whole build: every INSERT, UPDATE and '
     + 'DELETE of the running version waits until the index is built (minutes on a large table).',
   recipe: [

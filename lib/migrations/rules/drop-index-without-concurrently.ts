@@ -4,6 +4,7 @@ import { bodyOf, DropStmt, objectName } from '../sql-syntax';
 export const dropIndexWithoutConcurrently: MigrationRule = {
   id: 'drop-index-without-concurrently',
   severity: 'warning',
+  statementKinds: ['DropStmt'],
   reason: 'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table; it waits for running '
     + 'queries and blocks every new one of the running version meanwhile.',
   recipe: [

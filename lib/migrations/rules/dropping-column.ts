@@ -3,6 +3,7 @@ import { alterCommandHits, MigrationRule } from '../rule';
 export const droppingColumn: MigrationRule = {
   id: 'dropping-column',
   severity: 'unsafe',
+  statementKinds: ['AlterTableStmt'],
   reason: 'The running version (and the version a rollback returns to) still reads or writes the column; '
     + 'its queries fail with "column does not exist".',
   recipe: [

@@ -6,6 +6,7 @@ const ROUTINE_KINDS: Record<string, string> = { OBJECT_FUNCTION: 'function', OBJ
 export const droppingFunction: MigrationRule = {
   id: 'dropping-function',
   severity: 'unsafe',
+  statementKinds: ['DropStmt'],
   reason: 'The running version may still call the function (directly or through a default, trigger or view); '
     + 'those calls fail with "function does not exist".',
   recipe: [

@@ -4,6 +4,7 @@ import { bodyOf, DropStmt, objectName } from '../sql-syntax';
 export const droppingSchema: MigrationRule = {
   id: 'dropping-schema',
   severity: 'unsafe',
+  statementKinds: ['DropStmt', 'DropdbStmt'],
   reason: 'Dropping a schema or a database removes everything in it that the running version uses.',
   recipe: [
     'Deploy code that no longer uses anything in it; wait until the old version is fully replaced.',

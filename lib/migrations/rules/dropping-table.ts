@@ -4,6 +4,7 @@ import { bodyOf, DropStmt, objectName } from '../sql-syntax';
 export const droppingTable: MigrationRule = {
   id: 'dropping-table',
   severity: 'unsafe',
+  statementKinds: ['DropStmt'],
   reason: 'The running version (and the version a rollback returns to) may still query the table; its '
     + 'queries fail with "relation does not exist", and the data is gone for a rollback.',
   recipe: [

@@ -4,6 +4,7 @@ import { bodyOf, DropStmt, objectName } from '../sql-syntax';
 export const droppingType: MigrationRule = {
   id: 'dropping-type',
   severity: 'unsafe',
+  statementKinds: ['DropStmt'],
   reason: 'Dropping a type (an enum, a composite or a domain) removes its values or labels from the running '
     + 'version\'s queries, which then fail; it is also how enum labels are removed, which breaks old writes of them.',
   recipe: [

@@ -6,6 +6,7 @@ const VIEW_KINDS: Record<string, string> = { OBJECT_VIEW: 'view', OBJECT_MATVIEW
 export const droppingView: MigrationRule = {
   id: 'dropping-view',
   severity: 'unsafe',
+  statementKinds: ['DropStmt'],
   reason: 'The running version may still query the view; its queries fail with "relation does not exist".',
   recipe: [
     'Deploy code that no longer uses the view; wait until the old version is fully replaced.',

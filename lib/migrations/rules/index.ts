@@ -9,6 +9,7 @@ import { dropIndexWithoutConcurrently } from './drop-index-without-concurrently'
 import { droppingColumn } from './dropping-column';
 import { droppingDefaultOnNotNull } from './dropping-default-on-not-null';
 import { droppingFunction } from './dropping-function';
+import { droppingNotNull } from './dropping-not-null';
 import { droppingSchema } from './dropping-schema';
 import { droppingTable } from './dropping-table';
 import { droppingType } from './dropping-type';
@@ -42,6 +43,7 @@ export const MIGRATION_RULES: readonly MigrationRule[] = [
   droppingType,
   droppingSchema,
   constraintAppliesToOldWrites,
+  droppingNotNull,
   createIndexWithoutConcurrently,
   dropIndexWithoutConcurrently,
   tableRewrite,

@@ -4,6 +4,7 @@ import { bodyOf, relationName, RenameStmt } from '../sql-syntax';
 export const renamingColumn: MigrationRule = {
   id: 'renaming-column',
   severity: 'unsafe',
+  statementKinds: ['RenameStmt'],
   reason: 'The running version still uses the old column name; its queries fail with "column does not exist" '
     + 'the moment the rename commits.',
   recipe: [

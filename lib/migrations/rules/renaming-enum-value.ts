@@ -4,6 +4,7 @@ import { AlterEnumStmt, bodyOf, dottedName } from '../sql-syntax';
 export const renamingEnumValue: MigrationRule = {
   id: 'renaming-enum-value',
   severity: 'unsafe',
+  statementKinds: ['AlterEnumStmt'],
   reason: 'The running version still writes and compares the old label; its writes fail with "invalid input value for enum".',
   recipe: [
     'Add the new label (ALTER TYPE ... ADD VALUE, compatible) and deploy code that accepts both labels.',

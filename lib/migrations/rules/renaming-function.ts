@@ -6,6 +6,7 @@ const ROUTINE_KINDS: Record<string, string> = { OBJECT_FUNCTION: 'function', OBJ
 export const renamingFunction: MigrationRule = {
   id: 'renaming-function',
   severity: 'unsafe',
+  statementKinds: ['RenameStmt'],
   reason: 'The running version still calls the function by its old name; those calls fail with "function does not exist".',
   recipe: [
     'Create the function under the new name (the old one can call it).',

@@ -4,6 +4,7 @@ import { AlterObjectSchemaStmt, bodyOf, relationName, RenameStmt } from '../sql-
 export const renamingTable: MigrationRule = {
   id: 'renaming-table',
   severity: 'unsafe',
+  statementKinds: ['RenameStmt', 'AlterObjectSchemaStmt'],
   reason: 'The running version still uses the old table name (or schema); its queries fail with '
     + '"relation does not exist" the moment the rename commits.',
   recipe: [

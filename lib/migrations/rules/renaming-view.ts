@@ -4,6 +4,7 @@ import { bodyOf, relationName, RenameStmt } from '../sql-syntax';
 export const renamingView: MigrationRule = {
   id: 'renaming-view',
   severity: 'unsafe',
+  statementKinds: ['RenameStmt'],
   reason: 'The running version still queries the view by its old name (or its old column names); those queries fail.',
   recipe: [
     'Create the view under the new name beside the old one.',

@@ -20,6 +20,7 @@ const REWRITING_SUBCOMMANDS: Record<string, string> = {
 export const tableRewrite: MigrationRule = {
   id: 'table-rewrite',
   severity: 'warning',
+  statementKinds: ['AlterTableStmt', 'VacuumStmt', 'ClusterStmt'],
   reason: 'The statement rewrites the whole table (and its indexes) under an ACCESS EXCLUSIVE lock: every query '
     + 'of the running version waits until it finishes, which on a large table is downtime.',
   recipe: [

@@ -4,6 +4,7 @@ import { bodyOf, DeleteStmt, relationName, UpdateStmt } from '../sql-syntax';
 export const unbatchedUpdate: MigrationRule = {
   id: 'unbatched-update',
   severity: 'warning',
+  statementKinds: ['UpdateStmt', 'DeleteStmt'],
   reason: 'An UPDATE or DELETE of every row runs as one transaction: it locks each row it touches until it commits, '
     + 'so the running version\'s writes to those rows wait (or time out), and it bloats the table and the WAL at once.',
   recipe: [
