@@ -176,6 +176,18 @@ describe('the configuration the live-fleet guard compares', () => {
     expect(changed.LaunchTemplate).toBe(baseline.LaunchTemplate);
   });
 
+  test('user data with tokens reaches the guard as a CloudFormation expression', () => {
+    const { stack, vpc } = newStack();
+    const bucket = new s3.Bucket(stack, 'Releases');
+    const userData = ec2.UserData.forLinux();
+    userData.addCommands(`aws s3 cp s3://${bucket.bucketName}/app-v1.tgz .`);
+    newService(stack, vpc, { blue: colorOptions('v1', { userData }) });
+    const guard = Object.values(Template.fromStack(stack).findResources('Custom::BlueGreenLiveFleetGuard'))[0];
+    expect(guard.Properties.BlueConfig.UserData).toEqual({
+      'Fn::Join': ['', ['#!/bin/bash\naws s3 cp s3://', { Ref: expect.stringMatching(/^Releases/) }, '/app-v1.tgz .']],
+    });
+  });
+
   test.each<[string, Partial<FleetOptions>]>([
     ['root volume size', { rootVolumeSize: Size.gibibytes(50) }],
     ['extra block device', { blockDevices: [{ deviceName: '/dev/sdf', volume: ec2.BlockDeviceVolume.ebs(10, { encrypted: true }) }] }],
