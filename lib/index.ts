@@ -4,3 +4,6 @@ export * from './health-check';
 export * from './fleet';
 export * from './blue-green-service';
 export * from './migrations';
+export * from './rollout/rollout';
+export * from './rollout/smoke-test';
+export * from './rollout/alarm-options';

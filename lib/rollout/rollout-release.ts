@@ -1,11 +1,14 @@
-import { ArnFormat, CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnElement, CustomResource, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { grantServiceItems } from './state-table';
 import { Color } from '../color';
-import { allow, handlerAssetPath, HANDLER_RUNTIME } from '../private/handler-code';
+import { allow } from '../private/handler-code';
+import { acknowledgeProviderFramework } from '../private/nag-acknowledgements';
+import { libraryFunction } from './library-function';
 import type { RolloutStateMachine } from './rollout-state-machine';
 
 /**
@@ -85,6 +88,14 @@ export class RolloutRelease extends Construct {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     isCompleteRole.addToPrincipalPolicy(allow(['states:DescribeExecution'], [executions]));
+    const stack = Stack.of(this);
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+    const machineId = stack.resolve(stack.getLogicalId(stateMachine.node.defaultChild as CfnElement));
+    Validations.of(isCompleteRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:<${machineId}.Name>:*]`,
+      reason: 'Execution ARNs are generated per run; the wildcard covers only the executions of this service\'s rollout state machine.',
+    });
 
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
@@ -115,26 +126,43 @@ function releaseProvider(scope: Construct): cr.Provider {
   if (existing) {
     return existing as cr.Provider;
   }
-  const make = (id: string, entry: 'onEvent' | 'isComplete', description: string) => new lambda.Function(stack, id, {
-    description: `cdk-blue-green: ${description}`,
-    runtime: HANDLER_RUNTIME,
-    architecture: lambda.Architecture.ARM_64,
-    handler: `index.${entry}`,
-    code: lambda.Code.fromAsset(handlerAssetPath('release')),
-    timeout: Duration.minutes(1),
-    memorySize: 256,
-    logGroup: new logs.LogGroup(stack, `${id}Logs`, { retention: logs.RetentionDays.THREE_MONTHS }),
-    loggingFormat: lambda.LoggingFormat.JSON,
-    tracing: lambda.Tracing.ACTIVE,
+  const onEvent = libraryFunction(stack, 'CdkBlueGreenReleaseOnEvent', {
+    bundle: 'release', entry: 'onEvent', description: 'starts the rollout a cdk deploy asks for', timeout: Duration.minutes(1),
   });
-  const onEvent = make('CdkBlueGreenReleaseOnEvent', 'onEvent', 'starts the rollout a cdk deploy asks for');
-  const isComplete = make('CdkBlueGreenReleaseIsComplete', 'isComplete', 'waits for the rollout a cdk deploy started');
+  const isComplete = libraryFunction(stack, 'CdkBlueGreenReleaseIsComplete', {
+    bundle: 'release', entry: 'isComplete', description: 'waits for the rollout a cdk deploy started', timeout: Duration.minutes(1),
+  });
   // Reading the live color: these APIs have no resource-level permissions.
   onEvent.addToRolePolicy(allow(['elasticloadbalancing:DescribeRules'], ['*']));
-  return new cr.Provider(stack, PROVIDER_ID, {
+  const logGroup = new logs.LogGroup(stack, `${PROVIDER_ID}Logs`, { retention: logs.RetentionDays.THREE_MONTHS });
+  const provider = new cr.Provider(stack, PROVIDER_ID, {
     onEventHandler: onEvent,
     isCompleteHandler: isComplete,
     queryInterval: Duration.seconds(20),
     totalTimeout: Duration.hours(1),
+    logGroup,
+    disableWaiterStateMachineLogging: false,
+    waiterStateMachineLogOptions: { destination: logGroup, level: sfn.LogLevel.ALL },
   });
+  acknowledgeProviderFramework(provider, [onEvent, isComplete]);
+  Validations.of(provider).acknowledge({
+    id: 'AwsSolutions-SF2',
+    reason: "The provider framework's waiter state machine only polls isComplete; aws-cdk-lib does not offer X-Ray " +
+      'tracing for it. The rollout state machine it waits for is traced.',
+  });
+  // The waiter state machine (aws-cdk-lib's) invokes the framework's own functions and delivers logs.
+  for (const child of ['framework-isComplete', 'framework-onTimeout']) {
+    const fn = provider.node.tryFindChild(child) as lambda.Function | undefined;
+    if (fn) {
+      Validations.of(provider).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement))}.Arn>:*]`,
+        reason: "The provider framework's waiter may invoke every version of the framework's own functions, nothing else.",
+      });
+    }
+  }
+  Validations.of(provider).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: "CloudWatch Logs delivery for the provider framework's waiter state machine has no resource-level permissions.",
+  });
+  return provider;
 }

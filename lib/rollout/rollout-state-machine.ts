@@ -1,4 +1,4 @@
-import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -13,7 +13,9 @@ import { BuiltInAlarmOptions, InsufficientDataPolicy } from './alarm-options';
 import { Rollout, RolloutStep } from './rollout';
 import { SmokeTest } from './smoke-test';
 import { grantServiceItems, rolloutStateTable } from './state-table';
-import { allow, handlerAssetPath, HANDLER_RUNTIME, sharedHandler } from '../private/handler-code';
+import { libraryFunction } from './library-function';
+import { allow, sharedHandler } from '../private/handler-code';
+import { acknowledgeHandlerRole } from '../private/nag-acknowledgements';
 
 /** The metrics of one color the built-in alarms are made of (all from the color's target group). */
 export interface ColorMetrics {
@@ -158,7 +160,8 @@ export class RolloutStateMachine extends Construct {
     this.handler = sharedHandler(this, {
       name: 'rollout',
       description: 'runs the steps of blue-green rollouts (lock, health gate, weights, alarms, rollback)',
-      timeout: Duration.minutes(1),
+      // Room for a user's smoke test function (5 minutes); every other task has its own 70 s limit.
+      timeout: Duration.minutes(6),
     });
     this.builtInAlarms = {
       BLUE: createBuiltInAlarms(this, 'Blue', props.blue.metrics, props.builtInAlarms ?? {}, props.serviceName, 'BLUE'),
@@ -206,6 +209,19 @@ export class RolloutStateMachine extends Construct {
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
+    Validations.of(this.stateMachine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Step Functions needs X-Ray and CloudWatch Logs delivery actions, which have no resource-level permissions.',
+    });
+    for (const fn of [this.handler, this.smokeTestFunction]) {
+      if (fn) {
+        const stack = Stack.of(fn);
+        Validations.of(this.stateMachine.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement))}.Arn>:*]`,
+          reason: 'The state machine may invoke every version of the library\'s own handler function, nothing else.',
+        });
+      }
+    }
 
     this.grantHandler(props);
     const smokeAttempts = props.smokeTest?.httpCheck
@@ -232,10 +248,11 @@ export class RolloutStateMachine extends Construct {
     // These read-only APIs have no resource-level permissions: '*' is the only valid resource.
     const stack = Stack.of(this);
     if (!stack.node.tryFindChild('CdkBlueGreenRolloutReadOnly')) {
-      new iam.Policy(stack, 'CdkBlueGreenRolloutReadOnly', {
+      const readOnly = new iam.Policy(stack, 'CdkBlueGreenRolloutReadOnly', {
         roles: [role],
         statements: [allow(['elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth', 'cloudwatch:DescribeAlarms'], ['*'])],
       });
+      acknowledgeHandlerRole(readOnly);
     }
   }
 }
@@ -369,6 +386,7 @@ class RolloutDefinition {
     extra: Record<string, unknown>,
     resultPath: string,
     resultSelector?: Record<string, unknown>,
+    timeout: Duration = Duration.seconds(70),
   ): tasks.LambdaInvoke {
     const task = new tasks.LambdaInvoke(this.scope, name, {
       lambdaFunction: this.props.handler,
@@ -387,7 +405,7 @@ class RolloutDefinition {
       }),
       resultPath,
       resultSelector,
-      taskTimeout: sfn.Timeout.duration(Duration.seconds(70)),
+      taskTimeout: sfn.Timeout.duration(timeout),
     });
     task.addRetry({
       errors: RETRIED_HANDLER_ERRORS,
@@ -406,7 +424,7 @@ class RolloutDefinition {
       return this.task('Smoke test', 'runSmokeTest', {
         smokeFunctionArn: smokeTest.handler.functionArn,
         testUrl: this.props.testListenerUrl,
-      }, sfn.JsonPath.DISCARD);
+      }, sfn.JsonPath.DISCARD, undefined, Duration.minutes(5).plus(Duration.seconds(30)));
     }
     if (smokeTest?.httpCheck && smokeTestFunction) {
       const check = smokeTest.httpCheck;
@@ -512,21 +530,14 @@ function createSmokeTestFunction(
   network: SmokeTestNetwork,
   check: { readonly timeoutSeconds: number },
 ): lambda.Function {
-  const logGroup = new logs.LogGroup(scope, 'SmokeTestLogs', { retention: logs.RetentionDays.THREE_MONTHS });
-  return new lambda.Function(scope, 'SmokeTest', {
-    description: 'cdk-blue-green: HTTP smoke test of the idle color through the test listener',
-    runtime: HANDLER_RUNTIME,
-    architecture: lambda.Architecture.ARM_64,
-    handler: 'index.handler',
-    code: lambda.Code.fromAsset(handlerAssetPath('smoke-test')),
+  return libraryFunction(scope, 'SmokeTest', {
+    bundle: 'smoke-test',
+    entry: 'handler',
+    description: 'HTTP smoke test of the idle color through the test listener',
     timeout: Duration.seconds(check.timeoutSeconds + 10),
-    memorySize: 256,
     vpc: network.vpc,
     vpcSubnets: network.vpcSubnets,
     securityGroups: network.securityGroups,
-    logGroup,
-    loggingFormat: lambda.LoggingFormat.JSON,
-    tracing: lambda.Tracing.ACTIVE,
   });
 }
 

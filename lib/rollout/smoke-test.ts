@@ -116,6 +116,7 @@ function validateHttp(options: HttpSmokeTestOptions): HttpSmokeCheck {
     throw new Error(
       `${where}: bodyMatches must be a valid JavaScript regular expression, got ${JSON.stringify(bodyMatches)} ` +
       `(${(error as Error).message}). Escape special characters, e.g. "\\\\(ok\\\\)" to match "(ok)".`,
+      { cause: error },
     );
   }
   const attempts = options.attempts ?? 3;

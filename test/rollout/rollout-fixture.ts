@@ -58,9 +58,9 @@ export type PropsFor = (stack: Stack, vpc: ec2.Vpc) => Partial<RolloutStateMachi
 
 export function rolloutFixture(
   props: Partial<RolloutStateMachineProps> | PropsFor = {},
-  options: { stickiness?: boolean } = {},
+  options: { stickiness?: boolean; app?: App } = {},
 ): RolloutFixture {
-  const app = new App();
+  const app = options.app ?? new App();
   const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
   const lb = new elbv2.ApplicationLoadBalancer(stack, 'Lb', { vpc, internetFacing: true });

@@ -47,8 +47,9 @@ describe('resources', () => {
   });
 
   test('the handler may modify only this service\'s rules and touch only its own items', () => {
-    const handlerRole = Object.keys(template.findResources('AWS::IAM::Role'))
-      .find((id) => id.startsWith('CdkBlueGreenRolloutHandlerServiceRole'))!;
+    const handlerFunction = Object.entries<any>(template.findResources('AWS::Lambda::Function'))
+      .find(([id]) => id.startsWith('CdkBlueGreenRolloutHandler'))![1];
+    const handlerRole = handlerFunction.Properties.Role['Fn::GetAtt'][0];
     const policies = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === handlerRole));
     const statements = policies.flatMap((p: any) => p.Properties.PolicyDocument.Statement);

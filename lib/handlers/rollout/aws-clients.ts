@@ -21,7 +21,8 @@ export function rolloutClients(): RolloutClients {
     elbv2: createLoadBalancingClient(),
     cloudwatch: new CloudWatchClient({ retryMode: 'adaptive', maxAttempts: 5 }),
     dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient({ retryMode: 'adaptive', maxAttempts: 5 })),
-    lambda: new LambdaClient({ maxAttempts: 3 }),
+    // One attempt: the user's smoke test may not be idempotent; the state machine decides on retries.
+    lambda: new LambdaClient({ maxAttempts: 1, requestHandler: { requestTimeout: 5 * 60 * 1000 + 10_000 } }),
   };
   return clients;
 }
