@@ -183,15 +183,16 @@ export class Rehearsal implements ScenarioWorld {
     this.restoreMocks = installSdkMocks((service, operation, input) => this.dispatch(service, operation, input));
     try {
       this.buildModel();
-      for (const step of this.scenario) {
-        if (step.kind === 'event') {
-          this.clock.at(step.atSeconds, () => {
-            step.event.apply(this);
-            this.note(step.event.description);
-          });
-        }
-      }
       this.bindService();
+      for (const step of this.scenario) {
+        if (step.kind !== 'event') continue;
+        const happen = () => {
+          step.event.apply(this);
+          this.note(step.event.description);
+        };
+        // Events at 0 are the world as it is before anything runs (e.g. GREEN has no healthy targets).
+        if (step.atSeconds <= 0) happen(); else this.clock.at(step.atSeconds, happen);
+      }
       for (const logicalId of this.customResourcesToRun()) {
         const result = await this.runCustomResource(logicalId, 'Create');
         if (result.status === 'FAILED') {
