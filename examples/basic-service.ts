@@ -13,7 +13,7 @@ export class BasicServiceStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     const vpc = exampleVpc(this);
-    const machineImage = exampleImage();
+    const machineImage = exampleImage(this);
 
     this.service = new BlueGreenService(this, 'Web', {
       vpc,

@@ -24,7 +24,7 @@ export class HttpsListenerServiceStack extends Stack {
     super(scope, id, props);
     const vpc = exampleVpc(this);
     const { https } = sharedLoadBalancer(this, vpc, props.certificateArn);
-    const machineImage = exampleImage();
+    const machineImage = exampleImage(this);
 
     this.service = new BlueGreenService(this, 'Shop', {
       vpc,

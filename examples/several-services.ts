@@ -22,7 +22,7 @@ export class SeveralServicesStack extends Stack {
     super(scope, id, props);
     const vpc = exampleVpc(this);
     const { https } = sharedLoadBalancer(this, vpc, props.certificateArn);
-    const machineImage = exampleImage();
+    const machineImage = exampleImage(this);
 
     const services = [
       { name: 'Catalog', host: 'catalog.example.com', live: Color.BLUE },
