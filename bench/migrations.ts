@@ -267,7 +267,7 @@ function targetTable(node: SyntaxNode): string | undefined {
 }
 
 /** Deterministic: the same files on every run (a linear congruential generator with a fixed seed). */
-export function generateMigrations(directory: string, count: number): void {
+function generateMigrations(directory: string, count: number): void {
   mkdirSync(directory, { recursive: true });
   let state = 42;
   const next = (limit: number): number => {

@@ -21,7 +21,8 @@ Options:
 Exit codes: 0 safe (warnings allowed), 1 unsafe statements, unparsable files or invalid
 suppressions (or warnings with --fail-on-warnings), 2 usage error.
 
-Suppress a finding with a reason, on the lines directly before the statement:
+Suppress a finding with a reason, in a comment on the lines directly before the statement (or at
+the end of its last line); allow-file covers every statement of the file:
   ${SUPPRESSION_SYNTAX}`;
 
 interface CheckOptions {

@@ -78,6 +78,11 @@ interface NamedFile {
  * database. At synthesis, `check` parses them with the PostgreSQL parser and fails when a statement
  * would break the version that is still running (or that a rollback returns to), naming the file,
  * line, rule and the phased recipe that makes the change safely.
+ *
+ * An intended statement is allowed either in the SQL, with a comment directly before it:
+ * `-- cdk-blue-green: allow <rule>: <reason>` (`allow-file` for the whole file), or here with
+ * `acknowledgments`. `npx cdk-blue-green check-migrations --list-rules` lists the rules; the same
+ * command checks migrations outside synthesis (for example in a pull request).
  */
 export class Migrations {
   /**

@@ -121,11 +121,18 @@ Promise.resolve()
  */
 export function parseSqlTextsSynchronously(texts: readonly string[], timeoutMillis = 120_000): RawParseOutput[] {
   if (texts.length === 0) return [];
+  let libpgQueryPath: string;
+  try {
+    libpgQueryPath = require.resolve('libpg-query');
+  } catch {
+    throw new Error('The PostgreSQL parser (the libpg-query package) is not installed next to cdk-blue-green. '
+      + 'It is a bundled dependency of cdk-blue-green: reinstall cdk-blue-green (npm install) and retry.');
+  }
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { libpgQueryPath: require.resolve('libpg-query'), texts: [...texts], port: port2, signal },
+    workerData: { libpgQueryPath, texts: [...texts], port: port2, signal },
     transferList: [port2],
   });
   try {
