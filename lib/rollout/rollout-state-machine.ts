@@ -33,7 +33,10 @@ export interface ColorMetrics {
 export interface RolloutColor {
   readonly targetGroup: elbv2.IApplicationTargetGroup;
   readonly autoScalingGroupName: string;
-  /** Healthy targets required before any traffic goes to this color (usually its desired capacity). */
+  /**
+   * Healthy targets required before any traffic goes to this color (usually its configured
+   * capacity). The health gate waits for the group's current desired capacity when that is larger.
+   */
   readonly requiredHealthyTargets: number;
   readonly metrics: ColorMetrics;
 }
@@ -175,6 +178,7 @@ export class RolloutStateMachine extends Construct {
       ruleArn: props.ruleArn,
       testRuleArn: props.testRuleArn ?? '',
       targetGroups: this.targetGroupArns,
+      autoScalingGroups: { BLUE: props.blue.autoScalingGroupName, GREEN: props.green.autoScalingGroupName },
       requiredHealthyTargets: { BLUE: props.blue.requiredHealthyTargets, GREEN: props.green.requiredHealthyTargets },
       alarmNames: {
         any: (props.alarms ?? []).map((a) => a.alarmName),
@@ -250,7 +254,12 @@ export class RolloutStateMachine extends Construct {
     if (!stack.node.tryFindChild('CdkBlueGreenRolloutReadOnly')) {
       const readOnly = new iam.Policy(stack, 'CdkBlueGreenRolloutReadOnly', {
         roles: [role],
-        statements: [allow(['elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth', 'cloudwatch:DescribeAlarms'], ['*'])],
+        statements: [allow([
+          'elasticloadbalancing:DescribeRules',
+          'elasticloadbalancing:DescribeTargetHealth',
+          'autoscaling:DescribeAutoScalingGroups',
+          'cloudwatch:DescribeAlarms',
+        ], ['*'])],
       });
       acknowledgeHandlerRole(readOnly);
     }

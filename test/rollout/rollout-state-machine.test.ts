@@ -63,7 +63,7 @@ describe('resources', () => {
     })]);
     const wildcard = statements.filter((s: any) => s.Resource === '*');
     expect(wildcard.flatMap((s: any) => [s.Action].flat()).sort()).toEqual([
-      'cloudwatch:DescribeAlarms', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth',
+      'autoscaling:DescribeAutoScalingGroups', 'cloudwatch:DescribeAlarms', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth',
       // X-Ray tracing of the function (added by aws-lambda)
       'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ].sort());

@@ -1,5 +1,6 @@
 // SDK clients, created once per Lambda container. Throttling is retried by the SDK first
 // (adaptive mode); what is left is translated into a named error the state machine retries.
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -9,6 +10,7 @@ import { createLoadBalancingClient } from '../shared/weighted-rule';
 
 export interface RolloutClients {
   readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly autoscaling: AutoScalingClient;
   readonly cloudwatch: CloudWatchClient;
   readonly dynamodb: DynamoDBDocumentClient;
   readonly lambda: LambdaClient;
@@ -19,6 +21,7 @@ let clients: RolloutClients | undefined;
 export function rolloutClients(): RolloutClients {
   clients ??= {
     elbv2: createLoadBalancingClient(),
+    autoscaling: new AutoScalingClient({ retryMode: 'adaptive', maxAttempts: 5 }),
     cloudwatch: new CloudWatchClient({ retryMode: 'adaptive', maxAttempts: 5 }),
     dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient({ retryMode: 'adaptive', maxAttempts: 5 })),
     // One attempt: the user's smoke test may not be idempotent; the state machine decides on retries.

@@ -26,3 +26,11 @@ export function decideHealthGate(o: HealthObservation): HealthGateDecision {
   }
   return { kind: 'WAIT', nextAttempt: o.attempt + 1 };
 }
+
+/**
+ * Healthy targets to wait for: the configured minimum, or the fleet's current desired capacity if
+ * it is larger (the fleet was scaled out since synth), so traffic only moves to a full fleet.
+ */
+export function requiredHealthyTargets(configured: number, desiredCapacity: number | undefined): number {
+  return Math.max(configured, desiredCapacity ?? 0);
+}

@@ -21,6 +21,8 @@ export interface ServiceConfig {
   /** Rule of the test listener that forwards to the idle color; empty when there is none. */
   readonly testRuleArn: string;
   readonly targetGroups: ColorTargetGroups;
+  /** Auto Scaling group names per color: the health gate also waits for their desired capacity. */
+  readonly autoScalingGroups: Record<FleetColor, string>;
   readonly requiredHealthyTargets: Record<FleetColor, number>;
   /** Alarms watched whatever the color (`any`) and per color (the built-in ones). */
   readonly alarmNames: { readonly any: string[]; readonly BLUE: string[]; readonly GREEN: string[] };

@@ -3,7 +3,7 @@ import * as fc from 'fast-check';
 import { describeBreaches, isBreach, judgeAlarms, type ObservedAlarm } from '../../../lib/handlers/rollout/alarm-judgement';
 import { bakeProgress, pollsForBake } from '../../../lib/handlers/rollout/bake-progress';
 import { classifyAwsError } from '../../../lib/handlers/rollout/errors';
-import { decideHealthGate } from '../../../lib/handlers/rollout/health-gate';
+import { decideHealthGate, requiredHealthyTargets } from '../../../lib/handlers/rollout/health-gate';
 import { formatRollbackCause, messageOfCause } from '../../../lib/handlers/rollout/rollback-cause';
 import { parseRolloutInput } from '../../../lib/handlers/rollout/rollout-input';
 import { decideLock } from '../../../lib/handlers/rollout/rollout-lock';
@@ -99,6 +99,12 @@ describe('health gate', () => {
 
   test('a zero timeout checks once', () => {
     expect(decideHealthGate({ ...base, timeoutSeconds: 0, healthy: 0, attempt: 0 })).toEqual({ kind: 'TIMEOUT', waitedSeconds: 0 });
+  });
+
+  test('the requirement is the configured minimum or the larger desired capacity', () => {
+    expect(requiredHealthyTargets(2, 5)).toBe(5);
+    expect(requiredHealthyTargets(2, 1)).toBe(2);
+    expect(requiredHealthyTargets(2, undefined)).toBe(2);
   });
 
   test('never ready with zero required targets (no color without healthy targets)', () => {

@@ -1,4 +1,5 @@
 // The rollout handler's AWS adapters, with the SDK mocked: exact requests are asserted.
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeRulesCommand,
@@ -17,6 +18,7 @@ const elbv2 = mockClient(ElasticLoadBalancingV2Client);
 const cloudwatch = mockClient(CloudWatchClient);
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const lambdaClient = mockClient(LambdaClient);
+const autoscaling = mockClient(AutoScalingClient);
 
 const RULE = 'arn:aws:elasticloadbalancing:us-east-1:111:listener-rule/app/lb/1/2/main';
 const TEST_RULE = 'arn:aws:elasticloadbalancing:us-east-1:111:listener-rule/app/lb/1/3/test';
@@ -32,6 +34,7 @@ function event(action: TaskEvent['action'], extra: Partial<TaskEvent> = {}): Tas
       ruleArn: RULE,
       testRuleArn: TEST_RULE,
       targetGroups: TG,
+      autoScalingGroups: { BLUE: 'web-blue', GREEN: 'web-green' },
       requiredHealthyTargets: { BLUE: 2, GREEN: 3 },
       alarmNames: { any: ['user-alarm'], BLUE: ['blue-5xx'], GREEN: ['green-5xx'] },
       insufficientData: 'OK',
@@ -66,6 +69,7 @@ beforeEach(() => {
   cloudwatch.reset();
   dynamodb.reset();
   lambdaClient.reset();
+  autoscaling.reset();
   jest.spyOn(console, 'info').mockImplementation(() => undefined);
   jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   jest.spyOn(console, 'error').mockImplementation(() => undefined);
@@ -116,13 +120,22 @@ describe('health gate', () => {
         { TargetHealth: { State: 'initial' } },
       ],
     });
+    autoscaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ AutoScalingGroupName: 'web-green', DesiredCapacity: 1 } as any] });
     await expect(handler(event('checkHealth', { state: { health: { attempt: 2 } } })))
       .resolves.toEqual({ ready: false, healthy: 2, required: 3, attempt: 3 });
     expect(elbv2.commandCalls(DescribeTargetHealthCommand)[0].args[0].input).toEqual({ TargetGroupArn: TG.GREEN });
+    expect(autoscaling.commandCalls(DescribeAutoScalingGroupsCommand)[0].args[0].input).toEqual({ AutoScalingGroupNames: ['web-green'] });
+  });
+
+  test('waits for the fleet\'s desired capacity when it was scaled out beyond the configured minimum', async () => {
+    elbv2.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: Array.from({ length: 3 }, () => ({ TargetHealth: { State: 'healthy' as const } })) });
+    autoscaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ AutoScalingGroupName: 'web-green', DesiredCapacity: 5 } as any] });
+    await expect(handler(event('checkHealth'))).resolves.toEqual({ ready: false, healthy: 3, required: 5, attempt: 1 });
   });
 
   test('times out after timeout / interval checks with what it saw', async () => {
     elbv2.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [{ TargetHealth: { State: 'healthy' } }] });
+    autoscaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
     await expect(handler(event('checkHealth', { state: { health: { attempt: 6 } } }))).rejects.toMatchObject({
       name: 'HealthGateTimeout',
       message: 'GREEN had 1 healthy target(s) of the 3 required after waiting 60 s (health gate timeout 60 s); no traffic was moved to it.',

@@ -1,7 +1,8 @@
 // Health gate: count healthy targets on the new color; ready, wait, or time out.
 import type { RolloutClients } from '../aws-clients';
 import { HealthGateTimeout } from '../errors';
-import { decideHealthGate } from '../health-gate';
+import { desiredCapacityOf } from '../fleet-capacity';
+import { decideHealthGate, requiredHealthyTargets } from '../health-gate';
 import { parseRolloutInput } from '../rollout-input';
 import type { TaskEvent } from '../task-event';
 import { countHealthyTargets } from '../traffic-rule';
@@ -20,7 +21,8 @@ export async function checkHealth(event: TaskEvent, clients: RolloutClients): Pr
   const { to } = parseRolloutInput(event.input);
   const previous = event.state.health as HealthResult | undefined;
   const attempt = previous?.attempt ?? 0;
-  const required = service.requiredHealthyTargets[to];
+  const desired = await desiredCapacityOf(clients.autoscaling, service.autoScalingGroups?.[to] ?? '');
+  const required = requiredHealthyTargets(service.requiredHealthyTargets[to], desired);
   const healthy = await countHealthyTargets(clients.elbv2, service.targetGroups[to]);
   const decision = decideHealthGate({
     healthy,
