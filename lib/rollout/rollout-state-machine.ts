@@ -110,8 +110,9 @@ const MAX_POLLS_PER_STEP = 1000;
  * set weights, read them back and bake while watching alarms; finalize. Any failure goes to one
  * rollback path that restores 100% to `from`, reads it back, and fails with an actionable cause.
  *
- * Tasks run the stack's shared rollout handler; the service's configuration is in each task's
- * Parameters. State names are stable and documented in docs (the rehearsal binds them).
+ * Tasks run the stack's shared rollout handler (payload `action` says which step); the service's
+ * configuration is in each task's Parameters, so one function serves every service. Tasks read
+ * `$$.Execution.Id`, `.Name`, `.StartTime` and `.Input` from the context object.
  */
 export class RolloutStateMachine extends Construct {
   public readonly stateMachine: sfn.StateMachine;

@@ -34,6 +34,13 @@ export class HealthGateTimeout extends RolloutError {
   }
 }
 
+/** The new color lost healthy targets before a weight increase (invariant 1). */
+export class TargetsUnhealthy extends RolloutError {
+  constructor(message: string) {
+    super('TargetsUnhealthy', message);
+  }
+}
+
 /** The smoke test failed (retried by the state machine up to the configured attempts). */
 export class SmokeTestFailed extends RolloutError {
   constructor(message: string) {

@@ -39,6 +39,7 @@ export interface RolloutPosition {
 
 const NEXT_STEPS: Record<string, string> = {
   HealthGateTimeout: 'Check why the instances fail their health check (target group health reasons, instance logs), then deploy again.',
+  TargetsUnhealthy: 'Check why the new color\'s instances became unhealthy (target group health reasons, instance logs), then deploy again.',
   SmokeTestFailed: 'Request the smoke test path on the test listener yourself, fix the application, then deploy again.',
   AlarmBreach: 'Look at the alarm and the new color\'s logs and metrics around that time, fix the cause, then deploy again.',
   WeightsNotApplied: 'Something else changed the listener rule during the rollout; find out what, then deploy again.',

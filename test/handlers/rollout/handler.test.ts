@@ -145,6 +145,7 @@ describe('health gate', () => {
 
 describe('weights', () => {
   test('setWeights writes both colors in ONE ModifyRule call', async () => {
+    elbv2.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: Array.from({ length: 3 }, () => ({ TargetHealth: { State: 'healthy' as const } })) });
     await expect(handler(event('setWeights', { step }))).resolves.toMatchObject({ stepIndex: 1, percent: 10, weights: { BLUE: 90, GREEN: 10 } });
     const calls = elbv2.commandCalls(ModifyRuleCommand);
     expect(calls).toHaveLength(1);
@@ -169,7 +170,17 @@ describe('weights', () => {
     });
   });
 
+  test('setWeights refuses to raise the weight of a color that lost healthy targets (invariant 1)', async () => {
+    elbv2.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [{ TargetHealth: { State: 'healthy' } }, { TargetHealth: { State: 'unhealthy' } }] });
+    await expect(handler(event('setWeights', { step }))).rejects.toMatchObject({
+      name: 'TargetsUnhealthy',
+      message: 'before step 1 (10% on GREEN), GREEN had 1 healthy target(s) of the 3 required, so its weight was not raised.',
+    });
+    expect(elbv2.commandCalls(ModifyRuleCommand)).toHaveLength(0);
+  });
+
   test('a throttled ModifyRule becomes AwsThrottled, which the state machine retries', async () => {
+    elbv2.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: Array.from({ length: 3 }, () => ({ TargetHealth: { State: 'healthy' as const } })) });
     elbv2.on(ModifyRuleCommand).rejects(awsError('ThrottlingException', 400));
     await expect(handler(event('setWeights', { step }))).rejects.toMatchObject({ name: 'AwsThrottled' });
   });
@@ -273,10 +284,11 @@ describe('rollback', () => {
     const result = await handler(event('rollback', { state: failedAtStep2 })) as { error: string; cause: string };
     expect(result.error).toBe('AlarmBreach');
     expect(result.cause).toMatch(/^Rollout of web from BLUE to GREEN failed at step 1 of 2 \(10% on GREEN\): AlarmBreach: alarm "green-5xx" is ALARM Traffic is back on BLUE/);
-    const writes = elbv2.commandCalls(ModifyRuleCommand);
-    expect(writes).toHaveLength(1);
-    expect(writes[0].args[0].input.Actions![0].ForwardConfig!.TargetGroups).toEqual([
-      { TargetGroupArn: TG.BLUE, Weight: 100 }, { TargetGroupArn: TG.GREEN, Weight: 0 },
+    const writes = elbv2.commandCalls(ModifyRuleCommand).map((c) => c.args[0].input);
+    // One call restores the user traffic; the test rule keeps pointing at the idle new color.
+    expect(writes.map((w) => [w.RuleArn, w.Actions![0].ForwardConfig!.TargetGroups])).toEqual([
+      [RULE, [{ TargetGroupArn: TG.BLUE, Weight: 100 }, { TargetGroupArn: TG.GREEN, Weight: 0 }]],
+      [TEST_RULE, [{ TargetGroupArn: TG.GREEN, Weight: 1 }]],
     ]);
     const update = dynamodb.commandCalls(UpdateCommand)[0].args[0].input;
     expect(update.ExpressionAttributeValues![':move']).toMatchObject({ color: 'BLUE', kind: 'ROLLBACK', executionName: 'run1' });

@@ -1,4 +1,5 @@
-// Rollback: 100% to `from` in one call, read back, record, release the lock, and hand the Fail
+// Rollback: 100% to `from` in one call, read back, keep the test listener on the new (idle)
+// color, record, release the lock, and hand the Fail
 // state an error name and a cause a person can act on.
 import { describeSplit } from '../../shared/color-weights';
 import type { RolloutClients } from '../aws-clients';
@@ -8,7 +9,7 @@ import { parseRolloutInput } from '../rollout-input';
 import { releaseLockAndRecord } from '../state-table';
 import { rollbackWeights, weightsMatch } from '../step-weights';
 import type { TaskEvent } from '../task-event';
-import { readColorWeights, writeColorWeights } from '../traffic-rule';
+import { pointTestRuleAt, readColorWeights, writeColorWeights } from '../traffic-rule';
 
 /** Becomes `$.rollback`; the final Fail state reads `error` and `cause`. */
 export interface RollbackResult {
@@ -32,6 +33,11 @@ export async function rollback(event: TaskEvent, clients: RolloutClients, now: (
       `rollback wrote ${describeSplit(target)} to ${service.ruleArn} but read back ` +
       `${after ? describeSplit(after) : 'no forward action'}.`,
     );
+  }
+  // The new color stays idle: the test listener must keep pointing at it (a failed Finalize may
+  // already have pointed it at `from`).
+  if (service.testRuleArn) {
+    await pointTestRuleAt(clients.elbv2, service.testRuleArn, service.targetGroups[input.to]);
   }
   const cause = formatRollbackCause({ service: service.name, from: input.from, to: input.to, failure, position, restored: target });
   const endedAt = now().toISOString();

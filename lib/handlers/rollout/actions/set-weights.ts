@@ -1,10 +1,12 @@
-// Shift: write the step's weights in one ModifyRule call.
+// Shift: check the new color still has its healthy targets (invariant 1: no weight ever goes to a
+// color without them), then write the step's weights in one ModifyRule call.
 import { describeSplit, type ColorWeights } from '../../shared/color-weights';
 import type { RolloutClients } from '../aws-clients';
 import { parseRolloutInput } from '../rollout-input';
 import { weightsForStep } from '../step-weights';
 import type { StepConfig, TaskEvent } from '../task-event';
-import { writeColorWeights } from '../traffic-rule';
+import { countHealthyTargets, writeColorWeights } from '../traffic-rule';
+import { TargetsUnhealthy } from '../errors';
 
 /** Becomes `$.progress`: the rollback cause says which step the rollout had reached. */
 export interface StepProgress {
@@ -27,6 +29,14 @@ export async function setWeights(event: TaskEvent, clients: RolloutClients): Pro
   const step = requireStep(event);
   const { from, to } = parseRolloutInput(event.input);
   const weights = weightsForStep(from, to, step.percent);
+  const required = service.requiredHealthyTargets[to];
+  const healthy = await countHealthyTargets(clients.elbv2, service.targetGroups[to]);
+  if (healthy < required) {
+    throw new TargetsUnhealthy(
+      `before step ${step.index} (${step.percent}% on ${to}), ${to} had ${healthy} healthy target(s) of the ${required} ` +
+      'required, so its weight was not raised.',
+    );
+  }
   await writeColorWeights(clients.elbv2, service.ruleArn, service.targetGroups, weights);
   return { stepIndex: step.index, stepCount: step.count, percent: step.percent, weights, split: describeSplit(weights) };
 }
