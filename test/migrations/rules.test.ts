@@ -4,17 +4,22 @@ import { findingsOf, rulesOf } from './check-sql';
 // For each rule: statements it must report, and close variants that are safe and must not be.
 const CASES: Record<string, { unsafe: string[]; safe: string[] }> = {
   'adding-not-null-column': {
-    unsafe: ['ALTER TABLE users ADD COLUMN email text NOT NULL', 'ALTER TABLE users ADD COLUMN code int PRIMARY KEY'],
+    unsafe: [
+      'ALTER TABLE users ADD COLUMN email text NOT NULL',
+      'ALTER TABLE users ADD COLUMN code int PRIMARY KEY',
+      'ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT NULL',
+    ],
     safe: [
       'ALTER TABLE users ADD COLUMN email text',
       "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free'",
+      "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT ''",
       'ALTER TABLE users ADD COLUMN n bigint NOT NULL GENERATED ALWAYS AS IDENTITY',
       'CREATE TABLE t (id int); ALTER TABLE t ADD COLUMN email text NOT NULL',
     ],
   },
   'dropping-column': {
     unsafe: ['ALTER TABLE users DROP COLUMN email', 'ALTER TABLE users DROP COLUMN IF EXISTS email CASCADE'],
-    safe: ['ALTER TABLE users DROP CONSTRAINT users_email_check', 'CREATE TABLE t (a int, b int); ALTER TABLE t DROP COLUMN b'],
+    safe: ['ALTER TABLE users DROP CONSTRAINT IF EXISTS users_email_check', 'CREATE TABLE t (a int, b int); ALTER TABLE t DROP COLUMN b'],
   },
   'renaming-column': {
     unsafe: ['ALTER TABLE users RENAME COLUMN email TO mail', 'ALTER TABLE users RENAME email TO mail'],
@@ -62,7 +67,7 @@ const CASES: Record<string, { unsafe: string[]; safe: string[] }> = {
       'ALTER TABLE products ADD CONSTRAINT p CHECK (price > 0) NOT VALID',
       'CREATE UNIQUE INDEX CONCURRENTLY users_email_idx ON users (email)',
     ],
-    safe: ['CREATE INDEX CONCURRENTLY users_email_idx ON users (email)', 'ALTER TABLE products DROP CONSTRAINT p'],
+    safe: ['CREATE INDEX CONCURRENTLY users_email_idx ON users (email)', 'ALTER TABLE products VALIDATE CONSTRAINT p'],
   },
   'dropping-view': {
     unsafe: ['DROP VIEW named_users', 'DROP MATERIALIZED VIEW IF EXISTS daily_totals'],
@@ -95,6 +100,10 @@ const CASES: Record<string, { unsafe: string[]; safe: string[] }> = {
   'dropping-not-null': {
     unsafe: ['ALTER TABLE users ALTER COLUMN name DROP NOT NULL'],
     safe: ['ALTER TABLE users ALTER COLUMN name SET DEFAULT 1', 'CREATE TABLE t (a int NOT NULL); ALTER TABLE t ALTER a DROP NOT NULL'],
+  },
+  'dropping-constraint': {
+    unsafe: ['ALTER TABLE users DROP CONSTRAINT users_email_key', 'ALTER TABLE users DROP CONSTRAINT IF EXISTS c CASCADE'],
+    safe: ['ALTER TABLE users ADD CONSTRAINT c CHECK (a > 0) NOT VALID', 'CREATE TABLE t (a int UNIQUE); ALTER TABLE t DROP CONSTRAINT t_a_key'],
   },
   'create-index-without-concurrently': {
     unsafe: ['CREATE INDEX users_name_idx ON users (name)', 'CREATE UNIQUE INDEX ON users (email)'],

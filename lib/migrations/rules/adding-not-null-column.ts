@@ -1,6 +1,6 @@
 import { alterCommandHits, MigrationRule } from '../rule';
 import { isDeclaredNotNull } from '../schema-knowledge';
-import { bodyOf, ColumnDef, columnConstraints, dottedName } from '../sql-syntax';
+import { bodyOf, ColumnDef, columnConstraints, dottedName, SyntaxNode } from '../sql-syntax';
 
 // serial types come with a sequence default, so old inserts still get a value.
 const SELF_FILLING_TYPES = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
@@ -20,9 +20,15 @@ export const addingNotNullColumn: MigrationRule = {
     const column = bodyOf<ColumnDef>(command.def, 'ColumnDef');
     if (!column || !isDeclaredNotNull(column)) return undefined;
     const fillsItself = columnConstraints(column).some((constraint) =>
-      ['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED'].includes(constraint.contype ?? ''));
+      ['CONSTR_IDENTITY', 'CONSTR_GENERATED'].includes(constraint.contype ?? '')
+      || (constraint.contype === 'CONSTR_DEFAULT' && !isNullConstant(constraint.raw_expr)));
     const typeName = dottedName(column.typeName?.names).replace(/^pg_catalog\./, '');
     if (fillsItself || SELF_FILLING_TYPES.has(typeName)) return undefined;
     return `column ${table}.${column.colname} is added NOT NULL without a default: INSERTs of the running version omit it and fail`;
   }),
 };
+
+// DEFAULT NULL is spelled like a default but fills nothing.
+function isNullConstant(expression: SyntaxNode | undefined): boolean {
+  return bodyOf<{ isnull?: boolean }>(expression, 'A_Const')?.isnull === true;
+}

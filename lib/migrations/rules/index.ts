@@ -7,6 +7,7 @@ import { constraintAppliesToOldWrites } from './constraint-applies-to-old-writes
 import { createIndexWithoutConcurrently } from './create-index-without-concurrently';
 import { dropIndexWithoutConcurrently } from './drop-index-without-concurrently';
 import { droppingColumn } from './dropping-column';
+import { droppingConstraint } from './dropping-constraint';
 import { droppingDefaultOnNotNull } from './dropping-default-on-not-null';
 import { droppingFunction } from './dropping-function';
 import { droppingNotNull } from './dropping-not-null';
@@ -44,6 +45,7 @@ export const MIGRATION_RULES: readonly MigrationRule[] = [
   droppingSchema,
   constraintAppliesToOldWrites,
   droppingNotNull,
+  droppingConstraint,
   createIndexWithoutConcurrently,
   dropIndexWithoutConcurrently,
   tableRewrite,
