@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { Color } from './color';
 import { Fleet, FleetOptions } from './fleet';
+import { Migrations } from './migrations';
 import { LiveFleetGuard } from './guard/live-fleet-guard';
 import { validateFleetProps } from './private/fleet-validation';
 import { PropErrors } from './private/prop-validation';
@@ -209,6 +210,18 @@ export interface BlueGreenServiceProps {
    * @default - nobody (see `allowTestTrafficFrom`)
    */
   readonly testListenerPeers?: ec2.IPeer[];
+
+  // ---- database migrations ----
+
+  /**
+   * Database migrations that run while both colors are live. They are checked at synthesis: a
+   * statement that would break the version still running (or the one a rollback returns to)
+   * fails the synthesis with its file, line, rule and a phased recipe, unless it is suppressed in
+   * the SQL or acknowledged with a reason.
+   *
+   * @default - migrations are not checked
+   */
+  readonly migrations?: Migrations;
 }
 
 /**
@@ -266,6 +279,8 @@ export class BlueGreenService extends Construct {
   constructor(scope: Construct, id: string, props: BlueGreenServiceProps) {
     super(scope, id);
     validateServiceProps(this.node.path, props);
+    // Before anything else: an unsafe migration must stop the synthesis, not a half-built service.
+    props.migrations?.check(this);
 
     this.liveColor = props.live;
     this.idleColor = props.live === Color.BLUE ? Color.GREEN : Color.BLUE;
