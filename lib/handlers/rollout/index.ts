@@ -34,6 +34,14 @@ export async function handler(event: TaskEvent): Promise<unknown> {
       'The state machine and the handler come from different cdk-blue-green versions: redeploy the stack.',
     );
   }
+  const missing = (['id', 'name', 'startTime'] as const).filter((k) => typeof event.execution?.[k] !== 'string' || !event.execution[k]);
+  if (missing.length > 0) {
+    // The lock and the history are keyed on the execution: without it two rollouts would look alike.
+    throw new Error(
+      `The ${event.action} task did not receive the execution's ${missing.join(', ')} ($$.Execution.Id/Name/StartTime). ` +
+      'Step Functions always provides them; an offline executor must pass them in its context object.',
+    );
+  }
   const context = {
     service: event.service?.name,
     execution: event.execution?.name,

@@ -310,6 +310,12 @@ describe('rollback', () => {
   });
 });
 
+test('a task without the execution context is refused (the lock and history are keyed on it)', async () => {
+  await expect(handler(event('lock', { execution: { id: '', name: 'run1', startTime: undefined as any } })))
+    .rejects.toThrow(/did not receive the execution's id, startTime \(\$\$\.Execution\.Id\/Name\/StartTime\)/);
+  expect(elbv2.calls()).toHaveLength(0);
+});
+
 test('an unknown action says the definition and handler versions differ', async () => {
   await expect(handler({ action: 'dance' } as unknown as TaskEvent)).rejects.toThrow(/Unknown rollout action "dance"/);
 });
