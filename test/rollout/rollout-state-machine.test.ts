@@ -79,6 +79,36 @@ describe('resources', () => {
     }
   });
 
+  test('every task invokes the shared rollout handler directly (payloadResponseOnly) with its action', () => {
+    const definition = definitionOf(stack);
+    const tasks: Array<[string, any]> = [];
+    const collect = (states: Record<string, any>) => {
+      for (const [name, state] of Object.entries(states)) {
+        if (state.Type === 'Task') tasks.push([name, state]);
+        if (state.Type === 'Map') collect(state.ItemProcessor.States);
+      }
+    };
+    collect(definition.States);
+    expect(tasks.map(([name, t]) => [name, t.Parameters.action])).toEqual([
+      ['Lock', 'lock'],
+      ['Health gate: check targets', 'checkHealth'],
+      ['Step 1 (10%): set weights', 'setWeights'],
+      ['Step 1 (10%): verify weights', 'verifyWeights'],
+      ['Step 1 (10%): check alarms', 'checkAlarms'],
+      ['Step 2 (50%): set weights', 'setWeights'],
+      ['Step 2 (50%): verify weights', 'verifyWeights'],
+      ['Step 2 (50%): check alarms', 'checkAlarms'],
+      ['Step 3 (100%): set weights', 'setWeights'],
+      ['Step 3 (100%): verify weights', 'verifyWeights'],
+      ['Step 3 (100%): check alarms', 'checkAlarms'],
+      ['Finalize', 'finalize'],
+      ['Roll back', 'rollback'],
+    ]);
+    for (const [, task] of tasks) {
+      expect(task.Resource).toMatch(/^TOKEN:\{Fn::GetAtt:\[CdkBlueGreenRolloutHandler[0-9A-F]+,Arn\]\}$/);
+    }
+  });
+
   test('tasks retry the named throttling errors with backoff before failing', () => {
     const definition = definitionOf(stack);
     const setWeights = definition.States['Step 1 (10%): set weights'];
