@@ -2,6 +2,7 @@
 // the same InputPath/OutputPath/Next/End whose local handler advances the virtual clock by the
 // wait and returns its input unchanged, which is exactly what a Wait state outputs. The original
 // state is kept so the handler knows how long to wait.
+import { deepCopy } from './deep-copy';
 
 export const VIRTUAL_WAIT_RESOURCE = 'arn:aws:lambda:us-east-1:123456789012:function:rehearsal-virtual-wait';
 
@@ -21,7 +22,7 @@ export interface TransformedDefinition {
 }
 
 export function transformWaitStates(definition: any): TransformedDefinition {
-  const copy = structuredClone(definition);
+  const copy = deepCopy(definition);
   const waits = new Map<string, WaitStateDefinition>();
   const tasks = new Map<string, any>();
   visitStates(copy, (name, state, states) => {
@@ -98,7 +99,7 @@ export function readJsonPath(input: unknown, jsonPath: string, stateName: string
 export const NESTED_EXECUTION_CONTEXT = 'RehearsalExecution';
 
 export function pinExecutionContextInNestedStates(definition: any): any {
-  const copy = structuredClone(definition);
+  const copy = deepCopy(definition);
   const rewrite = (value: unknown): unknown => {
     if (typeof value === 'string') {
       return value.replace(/\$\$\.Execution\.(Input|StartTime)/g, `$$$$.${NESTED_EXECUTION_CONTEXT}.$1`);

@@ -1,6 +1,7 @@
 // DynamoDB condition, key-condition, filter, update and projection expressions evaluated over plain
 // JavaScript items (the shape @aws-sdk/lib-dynamodb uses). Anything outside the supported grammar
 // throws, naming the construct, so a rehearsal never silently gets DynamoDB semantics wrong.
+import { deepCopy } from '../deep-copy';
 
 export type Item = Record<string, unknown>;
 export type Names = Record<string, string> | undefined;
@@ -386,7 +387,7 @@ function removePath(item: Item, path: PathElement[]): void {
 
 /** Applies an UpdateExpression to a copy of `item` and returns the result. */
 export function applyUpdate(expression: string, item: Item, names: Names, values: Values): Item {
-  const updated: Item = structuredClone(item);
+  const updated: Item = deepCopy(item);
   const parser = new Parser(tokenize(expression), names, expression);
   while (!parser.atEnd()) {
     const clause = parser.next();

@@ -1,6 +1,7 @@
 // DynamoDB tables in memory: the item operations and expressions handlers use for locks and
 // history. Items are plain JavaScript values; the low-level client's AttributeValue shape is
 // converted at the edge (see sdk-mocks.ts).
+import { deepCopy } from '../deep-copy';
 import { type Item, type Names, type Values, ValidationError, applyUpdate, matchesCondition, project } from './dynamodb-expressions';
 
 export interface KeySchema {
@@ -47,13 +48,13 @@ export class DynamoDbModel {
 
   /** All items of a table, for assertions and reports. */
   public items(table: string): Item[] {
-    return [...this.table(table).items.values()].map((i) => structuredClone(i));
+    return [...this.table(table).items.values()].map((i) => deepCopy(i));
   }
 
   public get(table: string, key: Item, projection?: string, names?: Names): Item | undefined {
     const t = this.table(table);
     const item = t.items.get(this.keyString(t.definition, key, true));
-    return item ? project(projection, structuredClone(item), names) : undefined;
+    return item ? project(projection, deepCopy(item), names) : undefined;
   }
 
   public put(table: string, item: Item, options: WriteOptions = {}): Item | undefined {
@@ -61,7 +62,7 @@ export class DynamoDbModel {
     const id = this.keyString(t.definition, item, false);
     const existing = t.items.get(id);
     this.checkCondition(existing, options);
-    t.items.set(id, structuredClone(item));
+    t.items.set(id, deepCopy(item));
     return options.ReturnValues === 'ALL_OLD' ? existing : undefined;
   }
 
@@ -70,7 +71,7 @@ export class DynamoDbModel {
     const id = this.keyString(t.definition, key, true);
     const existing = t.items.get(id);
     this.checkCondition(existing, options);
-    const base = existing ?? structuredClone(key);
+    const base = existing ?? deepCopy(key);
     const updated = updateExpression
       ? applyUpdate(updateExpression, base, options.ExpressionAttributeNames, options.ExpressionAttributeValues)
       : base;
@@ -83,7 +84,7 @@ export class DynamoDbModel {
     switch (options.ReturnValues ?? 'NONE') {
       case 'NONE': return undefined;
       case 'ALL_OLD': return existing;
-      case 'ALL_NEW': return structuredClone(updated);
+      case 'ALL_NEW': return deepCopy(updated);
       case 'UPDATED_NEW':
       case 'UPDATED_OLD': {
         const source = options.ReturnValues === 'UPDATED_NEW' ? updated : existing ?? {};
@@ -154,7 +155,7 @@ export class DynamoDbModel {
       items = items.filter((item) => matchesCondition(input.FilterExpression!, item, input.ExpressionAttributeNames, input.ExpressionAttributeValues));
     }
     return {
-      items: items.map((i) => project(input.ProjectionExpression, structuredClone(i), input.ExpressionAttributeNames)),
+      items: items.map((i) => project(input.ProjectionExpression, deepCopy(i), input.ExpressionAttributeNames)),
       lastEvaluatedKey,
     };
   }

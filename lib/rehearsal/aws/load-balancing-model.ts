@@ -1,5 +1,6 @@
 // Application Load Balancers in memory: listeners, rules with weighted forward actions, target
 // groups and tags, with the validation and errors ELBv2 applies to the calls handlers make.
+import { deepCopy } from '../deep-copy';
 import { stableHex } from '../fake-identifiers';
 import type { FleetModel } from './fleet-model';
 
@@ -103,7 +104,7 @@ export class LoadBalancingModel {
   }
 
   public loadBalancerByDnsName(dnsName: string): { arn: string } | undefined {
-    return [...this.loadBalancers.values()].find((lb) => lb.dnsName === dnsName);
+    return [...this.loadBalancers.values()].find((lb) => lb.dnsName.toLowerCase() === dnsName.toLowerCase());
   }
 
   /** The target groups and weights a rule forwards to (empty when it does not forward). */
@@ -123,7 +124,7 @@ export class LoadBalancingModel {
     const arn = `${listener.arn.replace(':listener/', ':listener-rule/')}/${stableHex(`rule:${listener.arn}:${++this.ruleCounter}`)}`;
     const rule: RuleState = {
       arn, listenerArn: listener.arn, priority,
-      conditions: structuredClone(input.Conditions ?? []),
+      conditions: deepCopy(input.Conditions ?? []),
       actions: this.normalizeActions(input.Actions),
     };
     this.rules.set(arn, rule);
@@ -143,7 +144,7 @@ export class LoadBalancingModel {
       rule.actions = this.normalizeActions(input.Actions);
     }
     if (input.Conditions) {
-      rule.conditions = structuredClone(input.Conditions);
+      rule.conditions = deepCopy(input.Conditions);
     }
     if (input.Actions) {
       this.notify(rule, 'ModifyRule');
@@ -330,7 +331,7 @@ export class LoadBalancingModel {
       throw new LoadBalancingError('ValidationError', 'At least one action is required');
     }
     return actions.map((action, index) => {
-      const copy = structuredClone(action);
+      const copy = deepCopy(action);
       copy.Order ??= index + 1;
       if (copy.Type !== 'forward') {
         return copy;
@@ -364,8 +365,8 @@ export class LoadBalancingModel {
     return {
       RuleArn: rule.arn,
       Priority: String(rule.priority),
-      Conditions: structuredClone(rule.conditions),
-      Actions: structuredClone(rule.actions),
+      Conditions: deepCopy(rule.conditions),
+      Actions: deepCopy(rule.actions),
       IsDefault: rule.priority === 'default',
     };
   }
@@ -373,7 +374,7 @@ export class LoadBalancingModel {
   private describeListener(listener: ListenerState): any {
     return {
       ListenerArn: listener.arn, LoadBalancerArn: listener.loadBalancerArn, Port: listener.port, Protocol: listener.protocol,
-      DefaultActions: structuredClone(this.requireRule(listener.defaultRuleArn).actions),
+      DefaultActions: deepCopy(this.requireRule(listener.defaultRuleArn).actions),
     };
   }
 

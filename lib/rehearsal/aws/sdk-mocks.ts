@@ -1,6 +1,7 @@
 // Routes every AWS SDK v3 call the handlers make to the in-memory model, through
 // aws-sdk-client-mock stubs on the client classes. One dispatcher per client: the command's class
 // name selects the operation. An operation the model does not implement fails loudly.
+import { deepCopy } from '../deep-copy';
 import * as autoScaling from '@aws-sdk/client-auto-scaling';
 import * as cloudWatch from '@aws-sdk/client-cloudwatch';
 import * as dynamodb from '@aws-sdk/client-dynamodb';
@@ -62,7 +63,7 @@ function stub(client: any, service: ServiceName, dispatch: Dispatcher) {
   const mock = mockClient(client);
   mock.send.callsFake(async (command: any) => {
     const operation = String(command?.constructor?.name ?? '').replace(/Command$/, '');
-    return dispatch(service, operation, structuredClone(command?.input ?? {}));
+    return dispatch(service, operation, deepCopy(command?.input ?? {}));
   });
   return mock;
 }
