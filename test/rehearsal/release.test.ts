@@ -1,0 +1,84 @@
+// `cdk deploy` rehearsed: the first deploy creates the stack (the traffic resource sends 100% to
+// the declared live color), and each later deploy is a stack update in which CloudFormation calls
+// the custom resources whose properties changed. Custom::BlueGreenRelease starts the rollout and
+// cr.Provider polls its isComplete every 20 s of virtual time until the rollout ends.
+import { Color } from '../../lib';
+import { alarm, at, Rehearsal } from '../../lib/rehearsal';
+import { serviceStack } from './fixtures/service-stack';
+
+const blueLive = serviceStack({ live: Color.BLUE }).stack;
+const greenLive = serviceStack({ live: Color.GREEN }).stack;
+
+async function withStack<T>(rehearsal: Rehearsal, run: (r: Rehearsal) => Promise<T>): Promise<T> {
+  await rehearsal.open();
+  try {
+    return await run(rehearsal);
+  } finally {
+    rehearsal.close();
+  }
+}
+
+test('the first deploy sends all traffic to the declared live color and starts no rollout', async () => {
+  await withStack(Rehearsal.fromStack(blueLive), async (world) => {
+    expect(world.weights()).toEqual({ BLUE: 100, GREEN: 0 });
+    expect(world.executions).toEqual([]);
+    expect(world.customResourceResults.map((r) => [r.logicalId.replace(/[0-9A-F]{8}$/, ''), r.requestType, r.status])).toEqual([
+      ['WebTraffic', 'Create', 'SUCCESS'], ['WebLiveFleetGuard', 'Create', 'SUCCESS'], ['WebRelease', 'Create', 'SUCCESS'],
+    ]);
+  });
+});
+
+test('changing live to GREEN: the deploy runs the rollout and completes when it has succeeded', async () => {
+  await withStack(Rehearsal.fromStack(blueLive), async (world) => {
+    const deploy = await world.deploy(greenLive);
+    expect(deploy.status).toBe('UPDATE_COMPLETE');
+    expect(deploy.executions.map((e) => [e.name.slice(0, 4), e.status, e.input])).toEqual([
+      ['cfn-', 'SUCCEEDED', expect.objectContaining({ from: 'BLUE', to: 'GREEN', requestedBy: 'cloudformation:Shop' })],
+    ]);
+    const releaseUpdate = deploy.customResources.find((r) => r.logicalId.startsWith('WebRelease'))!;
+    // isComplete right after onEvent, then every 20 s: 0, 20, ... 900 (the rollout's last check is
+    // due at the same instant and runs after it), 920 sees SUCCEEDED.
+    expect(releaseUpdate.polls).toBe(1 + 920 / 20);
+    expect(deploy.durationSeconds).toBe(920);
+    expect(world.weights()).toEqual({ BLUE: 0, GREEN: 100 });
+  });
+});
+
+test('a rollout that rolls back fails the release resource with its cause, and the stack update rolls back', async () => {
+  const world = Rehearsal.fromStack(blueLive, { scenario: [at('7m', alarm('CheckoutErrors', 'ALARM'))] });
+  await withStack(world, async () => {
+    const deploy = await world.deploy(greenLive);
+    expect(deploy.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(deploy.failedResource).toBe('Shop/WebRelease/Resource/Default');
+    expect(deploy.reason).toMatch(/AlarmBreach.*CheckoutErrors/);
+    expect(deploy.executions.map((e) => e.status)).toEqual(['FAILED']);
+    // The rollback update of the release resource (live back to BLUE) finds BLUE live and moves nothing.
+    expect(world.weights()).toEqual({ BLUE: 100, GREEN: 0 });
+    expect(world.executions).toHaveLength(1);
+  });
+});
+
+test('an emergency rollback is not undone silently by the next deploy, and can be acknowledged', async () => {
+  const greenV3 = serviceStack({ live: Color.GREEN, greenVersion: 'v3' }).stack;
+  const greenV3Acknowledged = serviceStack({ live: Color.GREEN, greenVersion: 'v3', acknowledgeTrafficOverride: 'emergency-1' }).stack;
+  await withStack(Rehearsal.fromStack(blueLive), async (world) => {
+    expect((await world.deploy(greenLive)).status).toBe('UPDATE_COMPLETE');
+    await world.wait('1h');
+    // Someone rolls back to BLUE with the state machine (as the CLI would), outside CloudFormation.
+    const emergency = await world.rollout({ from: 'GREEN', to: 'BLUE', reason: 'checkout broken', requestedBy: 'oncall' }, 'emergency-1');
+    expect(emergency.status).toBe('SUCCEEDED');
+
+    const refused = await world.deploy(greenV3);
+    expect(refused.status).not.toBe('UPDATE_COMPLETE');
+    expect(refused.reason).toContain('moved there outside CloudFormation by execution emergency-1');
+    expect(refused.reason).toContain("set acknowledgeTrafficOverride: 'emergency-1'");
+    expect(refused.executions).toEqual([]);
+    expect(world.weights()).toEqual({ BLUE: 100, GREEN: 0 });
+
+    const acknowledged = await world.deploy(greenV3Acknowledged);
+    expect(acknowledged.status).toBe('UPDATE_COMPLETE');
+    expect(acknowledged.executions.map((e) => [e.status, (e.input as any).from, (e.input as any).to])).toEqual([['SUCCEEDED', 'BLUE', 'GREEN']]);
+    expect(world.weights()).toEqual({ BLUE: 0, GREEN: 100 });
+    expect(world.invariantViolations).toEqual([]);
+  });
+});
