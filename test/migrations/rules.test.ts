@@ -1,15 +1,15 @@
 import { MIGRATION_RULES } from '../../lib/migrations/rules';
 import { findingsOf, rulesOf } from './check-sql';
 
-// For each rule: statements it must report, and close variants that are safe and must not be.
-const CASES: Record<string, { unsafe: string[]; safe: string[] }> = {
+// For each rule: statements it must report, and close variants it must not report.
+const CASES: Record<string, { reported: string[]; notReported: string[] }> = {
   'adding-not-null-column': {
-    unsafe: [
+    reported: [
       'ALTER TABLE users ADD COLUMN email text NOT NULL',
       'ALTER TABLE users ADD COLUMN code int PRIMARY KEY',
       'ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT NULL',
     ],
-    safe: [
+    notReported: [
       'ALTER TABLE users ADD COLUMN email text',
       "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free'",
       "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT ''",
@@ -18,103 +18,103 @@ const CASES: Record<string, { unsafe: string[]; safe: string[] }> = {
     ],
   },
   'dropping-column': {
-    unsafe: ['ALTER TABLE users DROP COLUMN email', 'ALTER TABLE users DROP COLUMN IF EXISTS email CASCADE'],
-    safe: ['ALTER TABLE users DROP CONSTRAINT IF EXISTS users_email_check', 'CREATE TABLE t (a int, b int); ALTER TABLE t DROP COLUMN b'],
+    reported: ['ALTER TABLE users DROP COLUMN email', 'ALTER TABLE users DROP COLUMN IF EXISTS email CASCADE'],
+    notReported: ['ALTER TABLE users DROP CONSTRAINT IF EXISTS users_email_check', 'CREATE TABLE t (a int, b int); ALTER TABLE t DROP COLUMN b'],
   },
   'renaming-column': {
-    unsafe: ['ALTER TABLE users RENAME COLUMN email TO mail', 'ALTER TABLE users RENAME email TO mail'],
-    safe: ['ALTER TABLE users RENAME CONSTRAINT c1 TO c2', 'CREATE TABLE t (a int); ALTER TABLE t RENAME a TO b'],
+    reported: ['ALTER TABLE users RENAME COLUMN email TO mail', 'ALTER TABLE users RENAME email TO mail'],
+    notReported: ['ALTER TABLE users RENAME CONSTRAINT c1 TO c2', 'CREATE TABLE t (a int); ALTER TABLE t RENAME a TO b'],
   },
   'renaming-table': {
-    unsafe: ['ALTER TABLE users RENAME TO accounts', 'ALTER TABLE public.users SET SCHEMA archive'],
-    safe: ['ALTER INDEX users_pkey RENAME TO accounts_pkey', 'CREATE TABLE t (a int); ALTER TABLE t RENAME TO u'],
+    reported: ['ALTER TABLE users RENAME TO accounts', 'ALTER TABLE public.users SET SCHEMA archive'],
+    notReported: ['ALTER INDEX users_pkey RENAME TO accounts_pkey', 'CREATE TABLE t (a int); ALTER TABLE t RENAME TO u'],
   },
   'setting-not-null': {
-    unsafe: ['ALTER TABLE users ALTER COLUMN email SET NOT NULL'],
-    safe: ['ALTER TABLE users ALTER COLUMN email DROP NOT NULL', 'CREATE TABLE t (a int); ALTER TABLE t ALTER a SET NOT NULL'],
+    reported: ['ALTER TABLE users ALTER COLUMN email SET NOT NULL'],
+    notReported: ['ALTER TABLE users ALTER COLUMN email DROP NOT NULL', 'CREATE TABLE t (a int); ALTER TABLE t ALTER a SET NOT NULL'],
   },
   'changing-column-type': {
-    unsafe: ['ALTER TABLE orders ALTER COLUMN quantity TYPE bigint', 'ALTER TABLE orders ALTER quantity SET DATA TYPE text USING quantity::text'],
-    safe: ['ALTER TABLE orders ALTER COLUMN quantity SET DEFAULT 1', 'CREATE TABLE t (a int); ALTER TABLE t ALTER a TYPE bigint'],
+    reported: ['ALTER TABLE orders ALTER COLUMN quantity TYPE bigint', 'ALTER TABLE orders ALTER quantity SET DATA TYPE text USING quantity::text'],
+    notReported: ['ALTER TABLE orders ALTER COLUMN quantity SET DEFAULT 1', 'CREATE TABLE t (a int); ALTER TABLE t ALTER a TYPE bigint'],
   },
   'dropping-table': {
-    unsafe: ['DROP TABLE audit_log', 'DROP TABLE IF EXISTS public.audit_log, sessions CASCADE'],
-    safe: ['DROP SEQUENCE audit_log_id_seq', 'CREATE TABLE scratch (a int); DROP TABLE scratch'],
+    reported: ['DROP TABLE audit_log', 'DROP TABLE IF EXISTS public.audit_log, sessions CASCADE'],
+    notReported: ['DROP SEQUENCE audit_log_id_seq', 'CREATE TABLE scratch (a int); DROP TABLE scratch'],
   },
   'dropping-default-on-not-null': {
-    unsafe: ['ALTER TABLE accounts ALTER COLUMN status DROP DEFAULT'],
-    safe: [
+    reported: ['ALTER TABLE accounts ALTER COLUMN status DROP DEFAULT'],
+    notReported: [
       'ALTER TABLE accounts ALTER COLUMN status SET DEFAULT 1',
       "CREATE TABLE accounts (status text NOT NULL DEFAULT 'a'); ALTER TABLE accounts ALTER status DROP DEFAULT",
     ],
   },
   'adding-constraint-without-not-valid': {
-    unsafe: [
+    reported: [
       'ALTER TABLE products ADD CONSTRAINT price_positive CHECK (price > 0)',
       'ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (customer_id) REFERENCES customers (id)',
     ],
-    safe: [
+    notReported: [
       'ALTER TABLE products ADD CONSTRAINT price_positive CHECK (price > 0) NOT VALID',
       'ALTER TABLE products VALIDATE CONSTRAINT price_positive',
     ],
   },
   'adding-unique-constraint': {
-    unsafe: ['ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email)', 'ALTER TABLE users ADD PRIMARY KEY (id)'],
-    safe: ['ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx', 'CREATE TABLE t (a int); ALTER TABLE t ADD UNIQUE (a)'],
+    reported: ['ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email)', 'ALTER TABLE users ADD PRIMARY KEY (id)'],
+    notReported: ['ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx', 'CREATE TABLE t (a int); ALTER TABLE t ADD UNIQUE (a)'],
   },
   'constraint-applies-to-old-writes': {
-    unsafe: [
+    reported: [
       'ALTER TABLE products ADD CONSTRAINT p CHECK (price > 0) NOT VALID',
       'CREATE UNIQUE INDEX CONCURRENTLY users_email_idx ON users (email)',
     ],
-    safe: ['CREATE INDEX CONCURRENTLY users_email_idx ON users (email)', 'ALTER TABLE products VALIDATE CONSTRAINT p'],
+    notReported: ['CREATE INDEX CONCURRENTLY users_email_idx ON users (email)', 'ALTER TABLE products VALIDATE CONSTRAINT p'],
   },
   'dropping-view': {
-    unsafe: ['DROP VIEW named_users', 'DROP MATERIALIZED VIEW IF EXISTS daily_totals'],
-    safe: ['CREATE OR REPLACE VIEW named_users AS SELECT 1 AS one', 'REFRESH MATERIALIZED VIEW CONCURRENTLY daily_totals'],
+    reported: ['DROP VIEW named_users', 'DROP MATERIALIZED VIEW IF EXISTS daily_totals'],
+    notReported: ['CREATE OR REPLACE VIEW named_users AS SELECT 1 AS one', 'REFRESH MATERIALIZED VIEW CONCURRENTLY daily_totals'],
   },
   'renaming-view': {
-    unsafe: ['ALTER VIEW named_users RENAME TO user_names', 'ALTER MATERIALIZED VIEW daily RENAME TO per_day'],
-    safe: ['ALTER VIEW named_users OWNER TO app', 'CREATE VIEW v AS SELECT 1 AS one'],
+    reported: ['ALTER VIEW named_users RENAME TO user_names', 'ALTER MATERIALIZED VIEW daily RENAME TO per_day'],
+    notReported: ['ALTER VIEW named_users OWNER TO app', 'CREATE VIEW v AS SELECT 1 AS one'],
   },
   'dropping-function': {
-    unsafe: ['DROP FUNCTION price_with_tax(numeric)', 'DROP PROCEDURE archive_orders()'],
-    safe: ['CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$', 'DROP TRIGGER t ON users'],
+    reported: ['DROP FUNCTION price_with_tax(numeric)', 'DROP PROCEDURE archive_orders()'],
+    notReported: ['CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$', 'DROP TRIGGER t ON users'],
   },
   'renaming-function': {
-    unsafe: ['ALTER FUNCTION price_with_tax(numeric) RENAME TO gross_price'],
-    safe: ['ALTER FUNCTION price_with_tax(numeric) OWNER TO app'],
+    reported: ['ALTER FUNCTION price_with_tax(numeric) RENAME TO gross_price'],
+    notReported: ['ALTER FUNCTION price_with_tax(numeric) OWNER TO app'],
   },
   'renaming-enum-value': {
-    unsafe: ["ALTER TYPE mood RENAME VALUE 'sad' TO 'unhappy'"],
-    safe: ["ALTER TYPE mood ADD VALUE 'calm'", "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'calm' BEFORE 'sad'"],
+    reported: ["ALTER TYPE mood RENAME VALUE 'sad' TO 'unhappy'"],
+    notReported: ["ALTER TYPE mood ADD VALUE 'calm'", "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'calm' BEFORE 'sad'"],
   },
   'dropping-type': {
-    unsafe: ['DROP TYPE mood', 'DROP DOMAIN IF EXISTS positive_int'],
-    safe: ["CREATE TYPE mood AS ENUM ('a')", 'DROP EXTENSION IF EXISTS unused_ext'],
+    reported: ['DROP TYPE mood', 'DROP DOMAIN IF EXISTS positive_int'],
+    notReported: ["CREATE TYPE mood AS ENUM ('a')", 'DROP EXTENSION IF EXISTS unused_ext'],
   },
   'dropping-schema': {
-    unsafe: ['DROP SCHEMA reporting CASCADE', 'DROP DATABASE legacy'],
-    safe: ['CREATE SCHEMA reporting', 'ALTER SCHEMA reporting OWNER TO app'],
+    reported: ['DROP SCHEMA reporting CASCADE', 'DROP DATABASE legacy'],
+    notReported: ['CREATE SCHEMA reporting', 'ALTER SCHEMA reporting OWNER TO app'],
   },
   'dropping-not-null': {
-    unsafe: ['ALTER TABLE users ALTER COLUMN name DROP NOT NULL'],
-    safe: ['ALTER TABLE users ALTER COLUMN name SET DEFAULT 1', 'CREATE TABLE t (a int NOT NULL); ALTER TABLE t ALTER a DROP NOT NULL'],
+    reported: ['ALTER TABLE users ALTER COLUMN name DROP NOT NULL'],
+    notReported: ['ALTER TABLE users ALTER COLUMN name SET DEFAULT 1', 'CREATE TABLE t (a int NOT NULL); ALTER TABLE t ALTER a DROP NOT NULL'],
   },
   'dropping-constraint': {
-    unsafe: ['ALTER TABLE users DROP CONSTRAINT users_email_key', 'ALTER TABLE users DROP CONSTRAINT IF EXISTS c CASCADE'],
-    safe: ['ALTER TABLE users ADD CONSTRAINT c CHECK (a > 0) NOT VALID', 'CREATE TABLE t (a int UNIQUE); ALTER TABLE t DROP CONSTRAINT t_a_key'],
+    reported: ['ALTER TABLE users DROP CONSTRAINT users_email_key', 'ALTER TABLE users DROP CONSTRAINT IF EXISTS c CASCADE'],
+    notReported: ['ALTER TABLE users ADD CONSTRAINT c CHECK (a > 0) NOT VALID', 'CREATE TABLE t (a int UNIQUE); ALTER TABLE t DROP CONSTRAINT t_a_key'],
   },
   'create-index-without-concurrently': {
-    unsafe: ['CREATE INDEX users_name_idx ON users (name)', 'CREATE UNIQUE INDEX ON users (email)'],
-    safe: ['CREATE INDEX CONCURRENTLY users_name_idx ON users (name)', 'CREATE TABLE t (a int); CREATE INDEX ON t (a)'],
+    reported: ['CREATE INDEX users_name_idx ON users (name)', 'CREATE UNIQUE INDEX ON users (email)'],
+    notReported: ['CREATE INDEX CONCURRENTLY users_name_idx ON users (name)', 'CREATE TABLE t (a int); CREATE INDEX ON t (a)'],
   },
   'drop-index-without-concurrently': {
-    unsafe: ['DROP INDEX users_name_idx', 'DROP INDEX IF EXISTS a_idx, b_idx'],
-    safe: ['DROP INDEX CONCURRENTLY users_name_idx'],
+    reported: ['DROP INDEX users_name_idx', 'DROP INDEX IF EXISTS a_idx, b_idx'],
+    notReported: ['DROP INDEX CONCURRENTLY users_name_idx'],
   },
   'table-rewrite': {
-    unsafe: [
+    reported: [
       'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid()',
       'ALTER TABLE users ADD COLUMN seq bigserial',
       'ALTER TABLE users ADD COLUMN total numeric GENERATED ALWAYS AS (price * 2) STORED',
@@ -122,11 +122,11 @@ const CASES: Record<string, { unsafe: string[]; safe: string[] }> = {
       'VACUUM FULL users',
       'CLUSTER users USING users_pkey',
     ],
-    safe: ['ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now()', 'VACUUM ANALYZE users'],
+    notReported: ['ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now()', 'VACUUM ANALYZE users'],
   },
   'unbatched-update': {
-    unsafe: ['UPDATE users SET name = lower(name)', 'DELETE FROM sessions'],
-    safe: ['UPDATE users SET name = lower(name) WHERE id BETWEEN 1 AND 1000', 'CREATE TABLE t (a int); UPDATE t SET a = 1'],
+    reported: ['UPDATE users SET name = lower(name)', 'DELETE FROM sessions'],
+    notReported: ['UPDATE users SET name = lower(name) WHERE id BETWEEN 1 AND 1000', 'CREATE TABLE t (a int); UPDATE t SET a = 1'],
   },
 };
 
@@ -135,10 +135,10 @@ test('every rule has cases', () => {
 });
 
 describe.each(Object.entries(CASES))('%s', (rule, cases) => {
-  test.each(cases.unsafe)('reports %s', async (sql) => {
+  test.each(cases.reported)('reports %s', async (sql) => {
     expect(await rulesOf(sql)).toContain(rule);
   });
-  test.each(cases.safe)('does not report %s', async (sql) => {
+  test.each(cases.notReported)('does not report %s', async (sql) => {
     expect(await rulesOf(sql)).not.toContain(rule);
   });
 });
