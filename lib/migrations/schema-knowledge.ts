@@ -10,12 +10,19 @@ import {
  */
 export class SchemaKnowledge {
   private readonly createdInCurrentFile = new Set<string>();
+  private inExplicitTransaction = false;
   /** `table.column` → NOT NULL? Only columns whose definition the migrations contain. */
   private readonly columnNotNull = new Map<string, boolean>();
 
   /** Starts a new file: tables created by earlier files are already deployed. */
   public startFile(): void {
     this.createdInCurrentFile.clear();
+    this.inExplicitTransaction = false;
+  }
+
+  /** Between a BEGIN / START TRANSACTION and its COMMIT / ROLLBACK in the current file. */
+  public isInExplicitTransaction(): boolean {
+    return this.inExplicitTransaction;
   }
 
   public isCreatedInCurrentFile(relation: RangeVar): boolean {
@@ -30,6 +37,9 @@ export class SchemaKnowledge {
 
   /** Updates the knowledge with the effect of one statement (called after the rules ran on it). */
   public apply(node: SyntaxNode): void {
+    const transaction = bodyOf<{ kind?: string }>(node, 'TransactionStmt')?.kind;
+    if (transaction === 'TRANS_STMT_BEGIN' || transaction === 'TRANS_STMT_START') this.inExplicitTransaction = true;
+    if (transaction === 'TRANS_STMT_COMMIT' || transaction === 'TRANS_STMT_ROLLBACK') this.inExplicitTransaction = false;
     const create = bodyOf<CreateStmt>(node, 'CreateStmt');
     if (create?.relation) this.recordCreatedTable(create.relation, create);
     const alter = bodyOf<AlterTableStmt>(node, 'AlterTableStmt');

@@ -12,6 +12,8 @@ export interface CorpusCase {
     readonly verdict: 'safe' | 'warnings' | 'unsafe';
     readonly rules: readonly string[];
     readonly oldVersionAfterMigration: 'pass' | 'fail';
+    /** PostgreSQL rejects the migration itself (the deploy fails; the old version is unaffected). */
+    readonly migrationFails?: boolean;
   };
 }
 

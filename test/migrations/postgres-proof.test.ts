@@ -75,7 +75,10 @@ describe.each(corpus.map((testCase) => [testCase.name, testCase] as const))('cor
       const before = await runOldVersion(client, testCase.oldVersion);
       expect(before).toEqual({ ok: true }); // the case is only meaningful if the old version worked
 
-      await runEach(client, testCase.migration);
+      const migrationError = await runEach(client, testCase.migration).then(() => undefined, (error: Error) => error.message);
+      if (migrationError !== undefined) await client.query('ROLLBACK'); // leave a transaction the migration opened
+      expect({ migrationFails: migrationError !== undefined, migrationError })
+        .toMatchObject({ migrationFails: testCase.expected.migrationFails ?? false });
       const after = await runOldVersion(client, testCase.oldVersion);
       const outcome = after.ok ? 'pass' : 'fail';
       observed.set(name, outcome);

@@ -113,6 +113,17 @@ const CASES: Record<string, { reported: string[]; notReported: string[] }> = {
     reported: ['DROP INDEX users_name_idx', 'DROP INDEX IF EXISTS a_idx, b_idx'],
     notReported: ['DROP INDEX CONCURRENTLY users_name_idx'],
   },
+  'concurrently-in-transaction': {
+    reported: [
+      'BEGIN; CREATE INDEX CONCURRENTLY users_name_idx ON users (name); COMMIT',
+      'START TRANSACTION; DROP INDEX CONCURRENTLY users_name_idx',
+    ],
+    notReported: [
+      'CREATE INDEX CONCURRENTLY users_name_idx ON users (name)',
+      'BEGIN; COMMIT; CREATE INDEX CONCURRENTLY users_name_idx ON users (name)',
+      'BEGIN; ROLLBACK; DROP INDEX CONCURRENTLY users_name_idx',
+    ],
+  },
   'table-rewrite': {
     reported: [
       'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid()',
@@ -170,6 +181,10 @@ describe('dropping-default-on-not-null uses what earlier migrations say about th
   test('a column of a primary key is NOT NULL', async () => {
     expect(await rulesOf('CREATE TABLE t (id int DEFAULT 1, PRIMARY KEY (id))', 'ALTER TABLE t ALTER id DROP DEFAULT')).toEqual(['dropping-default-on-not-null']);
   });
+});
+
+test('a transaction opened in one file does not reach into the next', async () => {
+  expect(await rulesOf('BEGIN', 'CREATE INDEX CONCURRENTLY i ON users (name)')).toEqual([]);
 });
 
 test('a table created in an earlier file is not new any more', async () => {

@@ -3,6 +3,7 @@ import { addingConstraintWithoutNotValid } from './adding-constraint-without-not
 import { addingNotNullColumn } from './adding-not-null-column';
 import { addingUniqueConstraint } from './adding-unique-constraint';
 import { changingColumnType } from './changing-column-type';
+import { concurrentlyInTransaction } from './concurrently-in-transaction';
 import { constraintAppliesToOldWrites } from './constraint-applies-to-old-writes';
 import { createIndexWithoutConcurrently } from './create-index-without-concurrently';
 import { dropIndexWithoutConcurrently } from './drop-index-without-concurrently';
@@ -48,6 +49,7 @@ export const MIGRATION_RULES: readonly MigrationRule[] = [
   droppingConstraint,
   createIndexWithoutConcurrently,
   dropIndexWithoutConcurrently,
+  concurrentlyInTransaction,
   tableRewrite,
   unbatchedUpdate,
 ];
