@@ -59,6 +59,7 @@ const TEMPLATES: readonly string[] = [
   'UPDATE {t} SET {c} = 0 WHERE id BETWEEN {n} AND {n} + 1000;',
   'CREATE TABLE {t}_{n} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, {c} text NOT NULL);',
   'ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL;',
+  'ALTER TABLE {t} DROP CONSTRAINT {t}_{c}_key;',
   "INSERT INTO settings (key, value) VALUES ('{t}', '{n}');",
 ];
 
