@@ -1,9 +1,10 @@
-import { ArnFormat, CfnElement, CustomResource, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnElement, CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { acknowledgeExecutionWildcard, describeExecutionsStatement } from './execution-access';
 import { grantServiceItems } from './state-table';
 import { Color } from '../color';
 import { allow } from '../private/handler-code';
@@ -81,21 +82,11 @@ export class RolloutRelease extends Construct {
     const isCompleteRole = provider.isCompleteHandler!.role!;
     stateMachine.grantStartExecution(onEventRole);
     grantServiceItems(props.rollout.stateTable, onEventRole, props.serviceName, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-    const executions = Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${stateMachine.stateMachineName}:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    isCompleteRole.addToPrincipalPolicy(allow(['states:DescribeExecution'], [executions]));
-    const stack = Stack.of(this);
-    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
-    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-    const machineId = stack.resolve(stack.getLogicalId(stateMachine.node.defaultChild as CfnElement));
-    Validations.of(isCompleteRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:<${machineId}.Name>:*]`,
-      reason: 'Execution ARNs are generated per run; the wildcard covers only the executions of this service\'s rollout state machine.',
-    });
+    isCompleteRole.addToPrincipalPolicy(describeExecutionsStatement(stateMachine));
+    acknowledgeExecutionWildcard(isCompleteRole, stateMachine);
+    // onEvent checks whether the execution holding the lock still runs.
+    onEventRole.addToPrincipalPolicy(describeExecutionsStatement(stateMachine));
+    acknowledgeExecutionWildcard(onEventRole, stateMachine);
 
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,

@@ -13,6 +13,7 @@ import { BuiltInAlarmOptions, InsufficientDataPolicy } from './alarm-options';
 import { Rollout, RolloutStep } from './rollout';
 import { SmokeTest } from './smoke-test';
 import { grantServiceItems, rolloutStateTable } from './state-table';
+import { acknowledgeExecutionWildcard, describeExecutionsStatement } from './execution-access';
 import { libraryFunction } from './library-function';
 import { allow, sharedHandler } from '../private/handler-code';
 import { acknowledgeHandlerRole } from '../private/nag-acknowledgements';
@@ -229,6 +230,13 @@ export class RolloutStateMachine extends Construct {
     }
 
     this.grantHandler(props);
+    // The lock step checks whether a lock holder still runs. A separate policy: the handler's
+    // default policy cannot name the state machine, which already depends on the handler.
+    new iam.Policy(this, 'LockHolderStatus', {
+      roles: [this.handler.role!],
+      statements: [describeExecutionsStatement(this.stateMachine)],
+    });
+    acknowledgeExecutionWildcard(this, this.stateMachine);
     const smokeAttempts = props.smokeTest?.httpCheck
       ? props.smokeTest.httpCheck.attempts * (props.smokeTest.httpCheck.timeoutSeconds + props.smokeTest.httpCheck.intervalSeconds)
       : props.smokeTest?.handler ? 300 : 0;

@@ -61,6 +61,10 @@ describe('resources', () => {
       Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['web'] } },
       Resource: { 'Fn::GetAtt': [expect.stringMatching(/^CdkBlueGreenRolloutState/), 'Arn'] },
     })]);
+    const describe = statements.filter((s: any) => s.Action === 'states:DescribeExecution');
+    expect(describe).toEqual([expect.objectContaining({
+      Resource: { 'Fn::Join': ['', expect.arrayContaining([expect.stringMatching(/:execution:$/), { 'Fn::GetAtt': [expect.stringMatching(/^WebRolloutStateMachine/), 'Name'] }, ':*'])] },
+    })]);
     const wildcard = statements.filter((s: any) => s.Resource === '*');
     expect(wildcard.flatMap((s: any) => [s.Action].flat()).sort()).toEqual([
       'autoscaling:DescribeAutoScalingGroups', 'cloudwatch:DescribeAlarms', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth',

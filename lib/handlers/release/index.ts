@@ -5,6 +5,7 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { executionStatusOf } from '../rollout/execution-reader';
 import { readServiceState, STATE_RECORD } from '../rollout/state-table';
 import { readColorWeights } from '../rollout/traffic-rule';
 import { requireArn, requireColor, requireString, type RawProperties } from '../shared/property-parsing';
@@ -67,12 +68,16 @@ export async function onEvent(event: CloudFormationCustomResourceEvent): Promise
     : undefined;
   const weights = await readColorWeights(createLoadBalancingClient(), props.ruleArn, props.targetGroups, props.serviceName);
   const state = await readServiceState(dynamodbClient(), props.tableName, props.serviceName);
+  // A lock whose execution ended (stopped from the console) is stale: the next rollout takes it over.
+  const holderRunning = state.lock
+    ? ['RUNNING', 'PENDING_REDRIVE'].includes(await executionStatusOf(sfnClient(), state.lock.executionId))
+    : false;
   const decision = decideRelease({
     service: props.serviceName,
     declared: props.live,
     previousDeclared: previous === 'BLUE' || previous === 'GREEN' ? previous : undefined,
     weights,
-    runningExecution: state.lock ? { id: state.lock.executionId, name: executionNameOf(state.lock.executionId) } : undefined,
+    runningExecution: state.lock && holderRunning ? { id: state.lock.executionId, name: executionNameOf(state.lock.executionId) } : undefined,
     lastMove: state.lastMove,
     acknowledged: props.acknowledgeTrafficOverride,
   });

@@ -5,6 +5,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createLoadBalancingClient } from '../shared/weighted-rule';
 
@@ -14,6 +15,7 @@ export interface RolloutClients {
   readonly cloudwatch: CloudWatchClient;
   readonly dynamodb: DynamoDBDocumentClient;
   readonly lambda: LambdaClient;
+  readonly sfn: SFNClient;
 }
 
 let clients: RolloutClients | undefined;
@@ -25,6 +27,7 @@ export function rolloutClients(): RolloutClients {
     cloudwatch: new CloudWatchClient({ retryMode: 'adaptive', maxAttempts: 5 }),
     dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient({ retryMode: 'adaptive', maxAttempts: 5 })),
     // One attempt: the user's smoke test may not be idempotent; the state machine decides on retries.
+    sfn: new SFNClient({ retryMode: 'adaptive', maxAttempts: 5 }),
     lambda: new LambdaClient({ maxAttempts: 1, requestHandler: { requestTimeout: 5 * 60 * 1000 + 10_000 } }),
   };
   return clients;

@@ -4,7 +4,8 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { FleetColor } from '../shared/color-weights';
 import { awsCall, classifyAwsError, RolloutError, RolloutRefused } from './errors';
-import { decideLock, type LockHolder } from './rollout-lock';
+import { logEvent } from '../shared/structured-log';
+import { decideLock, type HolderStatus, type LockHolder } from './rollout-lock';
 
 export const STATE_RECORD = 'STATE';
 
@@ -66,30 +67,61 @@ export async function acquireLock(
   table: string,
   service: string,
   holder: LockHolder,
+  statusOf: (executionId: string) => Promise<HolderStatus>,
 ): Promise<void> {
+  if (await writeLock(db, table, service, holder, undefined)) {
+    return;
+  }
+  const state = await readServiceState(db, table, service);
+  const other = state.lock && state.lock.executionId !== holder.executionId ? state.lock : undefined;
+  const decision = decideLock(service, holder.executionId, state.lock, other ? await statusOf(other.executionId) : undefined);
+  switch (decision.kind) {
+    case 'HELD_BY_US':
+      return;
+    case 'REFUSE':
+      throw new RolloutRefused(decision.message);
+    case 'TAKE_OVER':
+      logEvent('WARN', 'rollout.lock.takeOver', { service, staleExecution: decision.staleExecutionId, status: decision.status });
+      if (await writeLock(db, table, service, holder, decision.staleExecutionId)) {
+        return;
+      }
+      break;
+    case 'ACQUIRE':
+      break;
+  }
+  // Someone else changed the lock between our write and our read.
+  throw new RolloutRefused(`The lock of ${service} changed while it was being taken. Start the rollout again.`);
+}
+
+/** Conditional lock write: free (or ours), or held by `staleHolder`. False when the condition fails. */
+async function writeLock(
+  db: DynamoDBDocumentClient,
+  table: string,
+  service: string,
+  holder: LockHolder,
+  staleHolder: string | undefined,
+): Promise<boolean> {
   try {
     await db.send(new UpdateCommand({
       TableName: table,
       Key: { service, record: STATE_RECORD },
       UpdateExpression: 'SET lockExecutionId = :me, lockAcquiredAt = :at, lockReason = :reason REMOVE abortRequested',
-      ConditionExpression: 'attribute_not_exists(lockExecutionId) OR lockExecutionId = :me',
-      ExpressionAttributeValues: { ':me': holder.executionId, ':at': holder.acquiredAt, ':reason': holder.reason },
+      ConditionExpression: staleHolder
+        ? 'lockExecutionId = :stale'
+        : 'attribute_not_exists(lockExecutionId) OR lockExecutionId = :me',
+      ExpressionAttributeValues: {
+        ':me': holder.executionId,
+        ':at': holder.acquiredAt,
+        ':reason': holder.reason,
+        ...(staleHolder ? { ':stale': staleHolder } : {}),
+      },
     }));
+    return true;
   } catch (error) {
-    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') {
-      throw classifyAwsError(error, 'dynamodb:UpdateItem');
+    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
+      return false;
     }
-    const state = await readServiceState(db, table, service);
-    const decision = decideLock(service, holder.executionId, state.lock);
-    if (decision.kind === 'REFUSE') {
-      throw new RolloutRefused(decision.message);
-    }
-    // The holder finished between our write and our read: let the state machine retry the lock.
-    if (decision.kind === 'ACQUIRE') {
-      throw new RolloutRefused(
-        `The lock of ${service} changed while it was being taken. Start the rollout again.`,
-      );
-    }
+    throw classifyAwsError(error, 'dynamodb:UpdateItem');
   }
 }
 

@@ -62,6 +62,7 @@ test('a leftover rollout of a failed deploy is asked to abort (conditional on st
   elbv2.on(DescribeRulesCommand).resolves(ruleWith(50, 50));
   dynamodb.on(GetCommand).resolves({ Item: { lockExecutionId: leftover } });
   dynamodb.on(UpdateCommand).resolves({});
+  sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' } as any);
   const out = await onEvent(update({ Live: 'BLUE' }, { Live: 'GREEN' }));
   expect(out.Data).toEqual({ ExecutionArn: leftover, Action: 'AWAIT_ABORT' });
   expect(dynamodb.commandCalls(UpdateCommand)[0].args[0].input).toEqual({
@@ -69,6 +70,15 @@ test('a leftover rollout of a failed deploy is asked to abort (conditional on st
     UpdateExpression: 'SET abortRequested = :yes', ConditionExpression: 'lockExecutionId = :holder',
     ExpressionAttributeValues: { ':yes': true, ':holder': leftover },
   });
+});
+
+test('a lock left by a stopped execution does not count as a running rollout', async () => {
+  elbv2.on(DescribeRulesCommand).resolves(ruleWith(100, 0));
+  dynamodb.on(GetCommand).resolves({ Item: { lockExecutionId: 'arn:aws:states:us-east-1:111:execution:web-rollout:cfn-0000' } });
+  sfn.on(DescribeExecutionCommand).resolves({ status: 'ABORTED' } as any);
+  sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:new', startDate: new Date() });
+  const out = await onEvent(update({ Live: 'GREEN' }, { Live: 'BLUE' }));
+  expect(out.Data).toEqual({ ExecutionArn: 'arn:new', Action: 'START' });
 });
 
 test('delete never moves traffic', async () => {

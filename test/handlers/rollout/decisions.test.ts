@@ -120,6 +120,14 @@ describe('lock', () => {
     expect(decideLock('web', 'arn:exec:other', holder)).toEqual({ kind: 'HELD_BY_US' });
   });
 
+  test('a holder whose execution ended (stopped, timed out, gone) is taken over; a running or redriven one is not', () => {
+    for (const status of ['ABORTED', 'TIMED_OUT', 'FAILED', 'SUCCEEDED', 'NOT_FOUND'] as const) {
+      expect(decideLock('web', 'arn:exec:me', holder, status)).toEqual({ kind: 'TAKE_OVER', staleExecutionId: 'arn:exec:other', status });
+    }
+    expect(decideLock('web', 'arn:exec:me', holder, 'RUNNING').kind).toBe('REFUSE');
+    expect(decideLock('web', 'arn:exec:me', holder, 'PENDING_REDRIVE').kind).toBe('REFUSE');
+  });
+
   test('another holder is refused with its execution, start time and reason', () => {
     const decision = decideLock('web', 'arn:exec:me', holder);
     expect(decision.kind).toBe('REFUSE');

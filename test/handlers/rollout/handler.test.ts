@@ -8,6 +8,7 @@ import {
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DescribeRulesCommandOutput } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -19,6 +20,7 @@ const cloudwatch = mockClient(CloudWatchClient);
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const lambdaClient = mockClient(LambdaClient);
 const autoscaling = mockClient(AutoScalingClient);
+const sfn = mockClient(SFNClient);
 
 const RULE = 'arn:aws:elasticloadbalancing:us-east-1:111:listener-rule/app/lb/1/2/main';
 const TEST_RULE = 'arn:aws:elasticloadbalancing:us-east-1:111:listener-rule/app/lb/1/3/test';
@@ -70,6 +72,7 @@ beforeEach(() => {
   dynamodb.reset();
   lambdaClient.reset();
   autoscaling.reset();
+  sfn.reset();
   jest.spyOn(console, 'info').mockImplementation(() => undefined);
   jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   jest.spyOn(console, 'error').mockImplementation(() => undefined);
@@ -94,10 +97,25 @@ describe('lock', () => {
     elbv2.on(DescribeRulesCommand).resolves(ruleWith(100, 0));
     dynamodb.on(UpdateCommand).rejects(Object.assign(new Error('failed'), { name: 'ConditionalCheckFailedException' }));
     dynamodb.on(GetCommand).resolves({ Item: { lockExecutionId: 'arn:other', lockAcquiredAt: '2026-01-01T00:00:00Z', lockReason: 'hotfix' } });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' } as any);
     await expect(handler(event('lock'))).rejects.toMatchObject({
       name: 'RolloutRefused',
       message: expect.stringMatching(/Another rollout of web is running \(execution arn:other, .*reason: hotfix\)/),
     });
+    expect(sfn.commandCalls(DescribeExecutionCommand)[0].args[0].input).toEqual({ executionArn: 'arn:other' });
+  });
+
+  test('a lock left by a stopped execution is taken over, conditionally on that holder', async () => {
+    elbv2.on(DescribeRulesCommand).resolves(ruleWith(100, 0));
+    dynamodb.on(UpdateCommand)
+      .rejectsOnce(Object.assign(new Error('failed'), { name: 'ConditionalCheckFailedException' }))
+      .resolves({});
+    dynamodb.on(GetCommand).resolves({ Item: { lockExecutionId: 'arn:stopped', lockAcquiredAt: 't', lockReason: 'old' } });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'ABORTED' } as any);
+    await expect(handler(event('lock'))).resolves.toMatchObject({ stepIndex: 0 });
+    const takeOver = dynamodb.commandCalls(UpdateCommand)[1].args[0].input;
+    expect(takeOver.ConditionExpression).toBe('lockExecutionId = :stale');
+    expect(takeOver.ExpressionAttributeValues).toMatchObject({ ':me': EXECUTION.id, ':stale': 'arn:stopped' });
   });
 
   test('a rollout to the color that is already live is refused before the lock is taken', async () => {

@@ -4,6 +4,7 @@ import type { RolloutClients } from '../aws-clients';
 import { RolloutRefused } from '../errors';
 import { parseRolloutInput } from '../rollout-input';
 import { decideStart } from '../start-check';
+import { executionStatusOf } from '../execution-reader';
 import { acquireLock } from '../state-table';
 import type { TaskEvent } from '../task-event';
 import { readColorWeights } from '../traffic-rule';
@@ -33,6 +34,6 @@ export async function lock(event: TaskEvent, clients: RolloutClients): Promise<L
     executionId: event.execution.id,
     acquiredAt: event.execution.startTime,
     reason: input.reason,
-  });
+  }, (executionId) => executionStatusOf(clients.sfn, executionId));
   return { stepIndex: 0, stepCount: service.plan.length, percent: 0 };
 }
