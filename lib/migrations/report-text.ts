@@ -25,10 +25,12 @@ export function summarize(report: MigrationCheckReport): ReportSummary {
 export function formatFinding(finding: MigrationFinding): string {
   const lines = [`${finding.file}:${finding.line}:${finding.column} ${finding.rule} ${finding.message}`];
   if (finding.statement !== undefined) lines.push(`  statement: ${oneLine(finding.statement)}`);
-  lines.push(`  ${finding.severity === 'unsafe' ? 'unsafe' : 'warning'}: ${finding.reason}`);
+  // Findings about a file rather than a statement (parse errors, broken suppressions) are errors.
+  const label = finding.statement === undefined && finding.severity === 'unsafe' ? 'error' : finding.severity;
+  lines.push(`  ${label}: ${finding.reason}`);
   finding.recipe.forEach((step, index) => lines.push(`  ${index === 0 ? 'recipe:' : '       '} ${index + 1}. ${step}`));
   if (finding.statement !== undefined) {
-    lines.push(`  if this is intended (e.g. the old version is already gone): -- cdk-blue-green: allow ${finding.rule}: <reason>`);
+    lines.push(`  to allow it here, say why: -- cdk-blue-green: allow ${finding.rule}: <reason>`);
   }
   return lines.join('\n');
 }
