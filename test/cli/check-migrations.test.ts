@@ -52,6 +52,8 @@ describe('check-migrations', () => {
     const plain = await run('check-migrations', 'V1__index.sql');
     expect(plain.code).toBe(0);
     expect(plain.stdout).toContain('V1__index.sql:1:1 create-index-without-concurrently ');
+    expect(plain.stdout).toContain('  warning: CREATE INDEX without CONCURRENTLY holds a SHARE lock');
+    expect(plain.stdout).toContain('  to allow it here, say why: -- cdk-blue-green: allow create-index-without-concurrently: <reason>');
     expect((await run('check-migrations', '--fail-on-warnings', 'V1__index.sql')).code).toBe(1);
   });
 
@@ -82,7 +84,8 @@ describe('check-migrations', () => {
     write('V1.sql', 'ALTER TABLE users ADD COLUMN;');
     const result = await run('check-migrations', 'V1.sql');
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('V1.sql:1:29 unparsable-sql does not parse: syntax error at or near ";"');
+    expect(result.stdout).toContain('V1.sql:1:29 unparsable-sql does not parse: syntax error at or near ";"\n'
+      + '  error: PostgreSQL cannot parse this file');
   });
 
   test.each([
