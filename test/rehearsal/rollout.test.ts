@@ -187,6 +187,7 @@ describe('AWS errors and crashes', () => {
       scenario: [at('7m', alarm('CheckoutErrors', 'ALARM')), failCall('ModifyRule', 'InternalFailure', { nth: 3, times: 2 })],
     });
     expect(result.error).toBe('AlarmBreach');
+    expect(result.history.filter((h) => h.type === 'StateRetried').map((h) => h.state)).toEqual(['Roll back', 'Roll back']);
     expect(result.weights).toEqual({ BLUE: 100, GREEN: 0 });
   });
 });
