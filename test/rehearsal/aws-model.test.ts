@@ -5,6 +5,7 @@ import {
   CreateRuleCommand, DescribeRulesCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, ModifyRuleCommand,
   PriorityInUseException, RuleNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -84,6 +85,25 @@ describe('ELBv2 rules and weights', () => {
     expect(await health()).toEqual(['healthy', 'healthy', 'healthy']);
     world.setHealthyTargets('GREEN', 1);
     expect(await health()).toEqual(['healthy', 'unhealthy', 'unhealthy']);
+  });
+});
+
+describe('Auto Scaling', () => {
+  const autoScaling = new AutoScalingClient({ region: 'us-east-1' });
+  const group = () => world.template.ref('GreenFleet');
+
+  test('a new desired capacity changes the group and the targets registered in its target group', async () => {
+    await autoScaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: group(), DesiredCapacity: 5 }));
+    const described = await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [group()] }));
+    expect(described.AutoScalingGroups![0]).toMatchObject({ MinSize: 3, MaxSize: 6, DesiredCapacity: 5 });
+    expect(described.AutoScalingGroups![0].Instances).toHaveLength(5);
+    const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: world.template.ref('Green') }));
+    expect(health.TargetHealthDescriptions).toHaveLength(5);
+  });
+
+  test('a desired capacity outside min..max is refused as Auto Scaling refuses it', async () => {
+    await expect(autoScaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: group(), DesiredCapacity: 9 })))
+      .rejects.toMatchObject({ name: 'ValidationError', message: expect.stringContaining('between the specified min size:3 and max size:6') });
   });
 });
 

@@ -2,6 +2,10 @@
 // independent of the library's own rollout so that a failure here points at the engine: the
 // template is synthesized, the definition executed, the handler bundle run with its environment,
 // its AWS calls answered by the model, and its waits passed on the virtual clock.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
 import { alarm, at, formatTimeline, handlerThrows, healthy, rehearse, throttle } from '../../lib/rehearsal';
 import { miniRolloutStack } from './fixtures/mini-rollout-stack';
 
@@ -80,4 +84,17 @@ test('the timeline reads as a report', async () => {
     '    7m00s  BLUE   100%  GREEN     0%  ModifyRule by λ Rollback (rollback)',
     '    7m00s  BLUE   100%  GREEN     0%  execution rehearsal-1 FAILED: AlarmFired',
   ]);
+});
+
+test('a cloud assembly on disk (cdk.out) rehearses the same as the Stack object: code found through the asset manifest', async () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearsal-assembly-'));
+  try {
+    const onDisk = miniRolloutStack({ app: new App({ outdir }) });
+    (onDisk.node.root as App).synth();
+    const result = await rehearse({ assembly: { directory: outdir, stackName: onDisk.stackName }, colors, input });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(greenShifts(result.timeline)).toEqual([[0, 10], [300, 50], [600, 100]]);
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
 });
