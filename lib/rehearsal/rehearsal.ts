@@ -926,6 +926,7 @@ export class Rehearsal implements ScenarioWorld {
       case 'SFN.DescribeExecution': return this.describeExecution(input.executionArn);
       case 'SFN.ListExecutions': return this.listExecutions(input);
       case 'Lambda.Invoke': return this.lambdaInvoke(input);
+      case 'EC2.DescribeNetworkInterfaces': return lb.describeNetworkInterfaces(input);
       default:
         throw new NotModelledError(service, operation);
     }
@@ -1044,7 +1045,7 @@ export class Rehearsal implements ScenarioWorld {
   /** A fetch that reaches the in-memory load balancer: the listener's rules pick a color. */
   private async fetch(input: any, init?: any): Promise<Response> {
     const url = new URL(typeof input === 'string' ? input : input.url ?? String(input));
-    const lb = this.loadBalancing.loadBalancerByDnsName(url.hostname);
+    const lb = this.loadBalancing.loadBalancerByHost(url.hostname);
     if (!lb) {
       throw new TypeError(`fetch failed (rehearsal: ${url.hostname} is not a load balancer of the rehearsed stack)`);
     }

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeNetworkInterfacesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -86,6 +87,15 @@ describe('ELBv2 rules and weights', () => {
     world.setHealthyTargets('GREEN', 1);
     expect(await health()).toEqual(['healthy', 'unhealthy', 'unhealthy']);
   });
+});
+
+test("the load balancer's network interfaces (EC2), found by their ELB description", async () => {
+  const [, name, id] = world.template.ref('Alb').split(':loadbalancer/')[1].split('/');
+  const out = await new EC2Client({ region: 'us-east-1' }).send(new DescribeNetworkInterfacesCommand({
+    Filters: [{ Name: 'description', Values: [`ELB app/${name}/*`] }, { Name: 'vpc-id', Values: ['vpc-0123456789abcdef0'] }],
+  }));
+  expect(out.NetworkInterfaces!.map((n) => n.Description)).toEqual([`ELB app/${name}/${id}`, `ELB app/${name}/${id}`]);
+  expect(out.NetworkInterfaces!.map((n) => n.PrivateIpAddress)).toEqual([expect.stringMatching(/^10\.0\./), expect.stringMatching(/^10\.0\./)]);
 });
 
 describe('Auto Scaling', () => {

@@ -3,6 +3,7 @@
 import { deepCopy } from '../deep-copy';
 import { stableHex } from '../fake-identifiers';
 import type { FleetModel } from './fleet-model';
+import { NotModelledError } from './service-errors';
 
 export interface ForwardTarget {
   readonly targetGroupArn: string;
@@ -103,8 +104,48 @@ export class LoadBalancingModel {
     return this.targetGroups.get(arn);
   }
 
-  public loadBalancerByDnsName(dnsName: string): { arn: string } | undefined {
-    return [...this.loadBalancers.values()].find((lb) => lb.dnsName.toLowerCase() === dnsName.toLowerCase());
+  /** The load balancer answering on a host: its DNS name or one of its private addresses. */
+  public loadBalancerByHost(host: string): { arn: string } | undefined {
+    return [...this.loadBalancers.values()].find((lb) => lb.dnsName.toLowerCase() === host.toLowerCase()
+      || this.privateAddresses(lb.arn).includes(host));
+  }
+
+  /** Two private addresses per load balancer (one network interface per subnet), deterministic. */
+  public privateAddresses(loadBalancerArn: string): string[] {
+    const seed = parseInt(stableHex(loadBalancerArn, 4), 16);
+    return [0, 1].map((i) => `10.0.${i * 16 + (seed % 16)}.${(seed >> 4) % 250 + 4}`);
+  }
+
+  /** EC2 DescribeNetworkInterfaces for the load balancers' interfaces (description "ELB app/<name>/<id>"). */
+  public describeNetworkInterfaces(input: any): any {
+    const interfaces = [...this.loadBalancers.values()].flatMap((lb) => {
+      const [name, id] = lb.arn.split(':loadbalancer/app/')[1].split('/');
+      return this.privateAddresses(lb.arn).map((address, i) => ({
+        NetworkInterfaceId: `eni-${stableHex(`${lb.arn}:${i}`, 17)}`,
+        Description: `ELB app/${name}/${id}`,
+        InterfaceType: 'interface',
+        Status: 'in-use',
+        PrivateIpAddress: address,
+        PrivateIpAddresses: [{ PrivateIpAddress: address, Primary: true }],
+        RequesterId: 'amazon-elb',
+      }));
+    });
+    const matches = (value: string, patterns: string[]) => patterns.some((p) =>
+      new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(value));
+    const filtered = interfaces.filter((eni) => (input.Filters ?? []).every((f: any) => {
+      switch (f.Name) {
+        case 'description': return matches(eni.Description, f.Values ?? []);
+        case 'interface-type': return matches(eni.InterfaceType, f.Values ?? []);
+        case 'status': return matches(eni.Status, f.Values ?? []);
+        case 'requester-id': return matches(eni.RequesterId, f.Values ?? []);
+        case 'vpc-id':
+        case 'subnet-id':
+          return true; // The model has one network: every load balancer is in the VPC asked about.
+        default:
+          throw new NotModelledError('EC2', 'DescribeNetworkInterfaces', `filter ${f.Name}`);
+      }
+    }));
+    return { NetworkInterfaces: filtered };
   }
 
   /** The target groups and weights a rule forwards to (empty when it does not forward). */

@@ -5,6 +5,7 @@ import { deepCopy } from '../deep-copy';
 import * as autoScaling from '@aws-sdk/client-auto-scaling';
 import * as cloudWatch from '@aws-sdk/client-cloudwatch';
 import * as dynamodb from '@aws-sdk/client-dynamodb';
+import * as ec2 from '@aws-sdk/client-ec2';
 import * as elbv2 from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as lambda from '@aws-sdk/client-lambda';
 import * as sfn from '@aws-sdk/client-sfn';
@@ -14,7 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ClientModule, serviceError } from './service-errors';
 
 /** The services the model answers, by the name scenarios use in fault injection. */
-export type ServiceName = 'ELBv2' | 'CloudWatch' | 'AutoScaling' | 'DynamoDB' | 'SFN' | 'Lambda';
+export type ServiceName = 'ELBv2' | 'CloudWatch' | 'AutoScaling' | 'DynamoDB' | 'SFN' | 'Lambda' | 'EC2';
 
 export interface ServiceDescription {
   readonly module: ClientModule;
@@ -30,6 +31,7 @@ export const SERVICES: Record<ServiceName, ServiceDescription> = {
   DynamoDB: { module: dynamodb, serviceException: 'DynamoDBServiceException', throttlingErrorName: 'ThrottlingException', throttlingStatusCode: 400 },
   SFN: { module: sfn, serviceException: 'SFNServiceException', throttlingErrorName: 'ThrottlingException', throttlingStatusCode: 400 },
   Lambda: { module: lambda, serviceException: 'LambdaServiceException', throttlingErrorName: 'TooManyRequestsException', throttlingStatusCode: 429 },
+  EC2: { module: ec2, serviceException: 'EC2ServiceException', throttlingErrorName: 'RequestLimitExceeded', throttlingStatusCode: 503 },
 };
 
 /** Answers one call: the operation name without "Command" (e.g. "ModifyRule") and its input. */
@@ -43,6 +45,7 @@ export function installSdkMocks(dispatch: Dispatcher): () => void {
     stub(autoScaling.AutoScalingClient, 'AutoScaling', dispatch),
     stub(sfn.SFNClient, 'SFN', dispatch),
     stub(lambda.LambdaClient, 'Lambda', dispatch),
+    stub(ec2.EC2Client, 'EC2', dispatch),
     // The low-level DynamoDB client speaks AttributeValue maps; the model speaks plain values.
     stub(dynamodb.DynamoDBClient, 'DynamoDB', async (service, operation, input) =>
       toAttributeValues(await dispatch(service, operation, fromAttributeValues(input)))),
