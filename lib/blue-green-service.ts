@@ -1,4 +1,7 @@
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { Annotations, CustomResource, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -7,6 +10,11 @@ import { Construct } from 'constructs';
 import { Color } from './color';
 import { Fleet, FleetOptions } from './fleet';
 import { Migrations } from './migrations';
+import { BuiltInAlarmOptions, InsufficientDataPolicy, RolloutTrigger } from './rollout/alarm-options';
+import { Rollout } from './rollout/rollout';
+import { RolloutRelease } from './rollout/rollout-release';
+import { RolloutColor, RolloutStateMachine, SmokeTestNetwork } from './rollout/rollout-state-machine';
+import { SmokeTest } from './rollout/smoke-test';
 import { LiveFleetGuard } from './guard/live-fleet-guard';
 import { validateFleetProps } from './private/fleet-validation';
 import { PropErrors } from './private/prop-validation';
@@ -222,6 +230,80 @@ export interface BlueGreenServiceProps {
    * @default - migrations are not checked
    */
   readonly migrations?: Migrations;
+
+  // ---- the rollout ----
+
+  /**
+   * How traffic moves to the declared `live` color: the steps and the bake time at each.
+   *
+   * @default Rollout.steps([10, 50, 100]) with a 5-minute bake at each step
+   */
+  readonly rollout?: Rollout;
+
+  /**
+   * Your alarms, watched during every bake. Any of them in ALARM rolls the traffic back to the
+   * previous color. The built-in per-color alarms (`builtInAlarms`) are watched as well.
+   *
+   * @default - only the built-in alarms
+   */
+  readonly alarms?: cloudwatch.IAlarm[];
+
+  /**
+   * Thresholds of the built-in alarms of the color receiving traffic (target 5XX rate, p99
+   * response time, unhealthy hosts), or `enabled: false` to turn one off.
+   *
+   * @default - all built-in alarms enabled with their documented defaults
+   */
+  readonly builtInAlarms?: BuiltInAlarmOptions;
+
+  /**
+   * What a bake does with an alarm in INSUFFICIENT_DATA.
+   *
+   * @default InsufficientDataPolicy.TREAT_AS_OK
+   */
+  readonly insufficientData?: InsufficientDataPolicy;
+
+  /**
+   * A check of the new color before it gets any user traffic: an HTTP request through the test
+   * listener (`SmokeTest.http`) or your own function (`SmokeTest.lambda`). A failure rolls back
+   * with no user traffic moved.
+   *
+   * @default - no smoke test
+   */
+  readonly smokeTest?: SmokeTest;
+
+  /**
+   * How often alarms are checked during a bake, and target health during the health gate (whole
+   * seconds, 1 to 60). The time from an alarm to restored weights is about one interval.
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly pollInterval?: Duration;
+
+  /**
+   * How long the rollout waits for the new color to report its healthy targets before it gives up
+   * (no weight ever moves in that case).
+   *
+   * @default Duration.minutes(10)
+   */
+  readonly healthGateTimeout?: Duration;
+
+  /**
+   * When the rollout to the declared `live` color runs: during `cdk deploy` (which then waits for
+   * it and fails if it rolls back), or later, started by you.
+   *
+   * @default RolloutTrigger.ON_DEPLOY
+   */
+  readonly startRollout?: RolloutTrigger;
+
+  /**
+   * Acknowledges that traffic was moved outside CloudFormation (an emergency rollback), so this
+   * deploy may move it again. A deploy that would undo such a move is refused, and its message
+   * names the value to put here.
+   *
+   * @default - traffic moved outside CloudFormation is never moved back silently
+   */
+  readonly acknowledgeTrafficOverride?: string;
 }
 
 /**
@@ -274,6 +356,25 @@ export class BlueGreenService extends Construct {
   /** ARN of the rule on the test listener. */
   public readonly testTrafficRuleArn: string;
 
+  /** The rollout state machine of this service (input `{ from, to, reason }`). */
+  public readonly rolloutStateMachine: sfn.IStateMachine;
+
+  /** The steps the rollout follows. */
+  public readonly rolloutPlan: Rollout;
+
+  /** The built-in alarms of the blue fleet, watched while blue receives traffic. */
+  public readonly blueAlarms: cloudwatch.IAlarm[];
+
+  /** The built-in alarms of the green fleet, watched while green receives traffic. */
+  public readonly greenAlarms: cloudwatch.IAlarm[];
+
+  /**
+   * The `cdk deploy` release resource, which starts the rollout and waits for it.
+   * Undefined with `startRollout: RolloutTrigger.MANUAL`.
+   */
+  public readonly release?: CustomResource;
+
+  private readonly rolloutEngine: RolloutStateMachine;
   private readonly trafficRule: TrafficRule;
 
   constructor(scope: Construct, id: string, props: BlueGreenServiceProps) {
@@ -342,6 +443,15 @@ export class BlueGreenService extends Construct {
     this.trafficRuleArn = this.trafficRule.ruleArn;
     this.testTrafficRuleArn = this.trafficRule.testRuleArn;
     this.createLiveFleetGuard(this.trafficRule);
+
+    this.rolloutEngine = this.createRollout(props);
+    this.rolloutStateMachine = this.rolloutEngine.stateMachine;
+    this.rolloutPlan = this.rolloutEngine.plan;
+    this.blueAlarms = this.rolloutEngine.builtInAlarms.BLUE;
+    this.greenAlarms = this.rolloutEngine.builtInAlarms.GREEN;
+    if ((props.startRollout ?? RolloutTrigger.ON_DEPLOY) === RolloutTrigger.ON_DEPLOY) {
+      this.release = this.createRelease(props).resource;
+    }
   }
 
   /** The fleet of a color. */
@@ -372,6 +482,75 @@ export class BlueGreenService extends Construct {
       );
     }
     connections.allowFrom(other, port, description ?? 'test traffic to the idle color');
+  }
+
+  /**
+   * Builds the rollout state machine: lock, health gate, smoke test, then set, verify and bake each
+   * step; any failure restores the previous color.
+   */
+  private createRollout(props: BlueGreenServiceProps): RolloutStateMachine {
+    const color = (fleet: Fleet): RolloutColor => ({
+      targetGroup: fleet.targetGroup,
+      autoScalingGroupName: fleet.autoScalingGroup.autoScalingGroupName,
+      requiredHealthyTargets: fleet.requiredHealthyTargets,
+      metrics: {
+        requestCount: fleet.metricRequestCount(),
+        target5xxCount: fleet.metricTarget5xxCount(),
+        p99ResponseTime: fleet.metricTargetResponseTime(),
+        unhealthyHostCount: fleet.metricUnhealthyHostCount(),
+      },
+    });
+    const rollout = new RolloutStateMachine(this, 'Rollout', {
+      serviceName: rolloutServiceName(this),
+      ruleArn: this.trafficRuleArn,
+      testRuleArn: this.testTrafficRuleArn,
+      blue: color(this.blue),
+      green: color(this.green),
+      alarms: props.alarms,
+      plan: props.rollout,
+      smokeTest: props.smokeTest,
+      smokeTestNetwork: props.smokeTest?.httpCheck ? this.smokeTestNetwork(props) : undefined,
+      pollInterval: props.pollInterval,
+      healthGateTimeout: props.healthGateTimeout,
+      insufficientData: props.insufficientData,
+      builtInAlarms: props.builtInAlarms,
+    });
+    if (rollout.smokeTestFunction) {
+      this.allowTestTrafficFrom(rollout.smokeTestFunction, 'the HTTP smoke test of the idle color');
+    }
+    return rollout;
+  }
+
+  /** Where the HTTP smoke test function runs and which URL reaches the test listener. */
+  private smokeTestNetwork(props: BlueGreenServiceProps): SmokeTestNetwork {
+    if (!this.loadBalancer || this.testListenerPort === undefined) {
+      throw new Error(
+        `${this.node.path}: smokeTest: SmokeTest.http calls the test listener this service creates, but the test rule is on ` +
+        'a shared `testListener`. Use SmokeTest.lambda with your own check, or let the service create its test listener ' +
+        '(remove testListener and give it a loadBalancer).',
+      );
+    }
+    return {
+      vpc: props.vpc,
+      testListenerUrl: `http://${this.loadBalancer.loadBalancerDnsName}:${this.testListenerPort}`,
+    };
+  }
+
+  /**
+   * Builds the release resource `cdk deploy` drives. It runs after both fleets are updated and
+   * the traffic rule exists, so the new color already runs the new version when traffic moves.
+   */
+  private createRelease(props: BlueGreenServiceProps): RolloutRelease {
+    const release = new RolloutRelease(this, 'Release', {
+      rollout: this.rolloutEngine,
+      serviceName: rolloutServiceName(this),
+      ruleArn: this.trafficRuleArn,
+      live: this.liveColor,
+      acknowledgeTrafficOverride: props.acknowledgeTrafficOverride,
+      fleetRevision: Fn.join(',', [this.blue.launchTemplate.latestVersionNumber, this.green.launchTemplate.latestVersionNumber]),
+    });
+    release.node.addDependency(this.trafficRule, this.blue, this.green);
+    return release;
   }
 
   /**
@@ -638,4 +817,22 @@ function validatePeers(errors: PropErrors, prop: string, peers: ec2.IPeer[] | un
       errors.add(`${prop}[${i}]`, 'must be an ec2.IPeer, for example Peer.ipv4(\'203.0.113.0/24\') or a security group.');
     }
   });
+}
+
+/**
+ * The rollout's name for a service: unique in its stack, and the key of its record in the stack's
+ * state table. Derived from the construct path below the stack (`Stack/Web` -> `Web`,
+ * `Stack/Team/Api` -> `Team-Api`); a name too long for the 80-character limit keeps its start and
+ * gets a hash of the whole path.
+ */
+function rolloutServiceName(service: Construct): string {
+  const stackDepth = service.node.scopes.findIndex((scope) => Stack.isStack(scope));
+  const name = service.node.scopes.slice(stackDepth + 1)
+    .map((scope) => scope.node.id)
+    .join('-')
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '');
+  if (name.length > 0 && name.length <= 80) return name;
+  const hash = createHash('sha256').update(service.node.path).digest('hex').slice(0, 8);
+  return `${name.slice(0, 71)}-${hash}`.replace(/^[^A-Za-z0-9]+/, 's');
 }

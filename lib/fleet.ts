@@ -209,6 +209,13 @@ export class Fleet extends Construct implements ec2.IConnectable {
   /** Port the application listens on. */
   public readonly instancePort: number;
 
+  /**
+   * Healthy targets this color must have before a rollout gives it any traffic: the desired
+   * capacity when one is set, else the minimum capacity (at least 1). At run time the rollout also
+   * waits for the group's current desired capacity when that is larger.
+   */
+  public readonly requiredHealthyTargets: number;
+
   private readonly healthCheckSettings: Record<string, unknown>;
 
   constructor(scope: Construct, id: string, props: FleetProps) {
@@ -226,6 +233,7 @@ export class Fleet extends Construct implements ec2.IConnectable {
     this.color = props.color;
     this.instancePort = props.instancePort ?? 80;
     const capacity = resolveCapacity(props.capacity);
+    this.requiredHealthyTargets = Math.max(1, capacity.desired ?? capacity.min);
     const healthCheck = resolveHealthCheck(props.healthCheck);
 
     this.instanceSecurityGroup = props.instanceSecurityGroup ?? new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {

@@ -1,0 +1,149 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { Construct } from 'constructs';
+import { Rollout, RolloutTrigger, SmokeTest } from '../lib';
+import {
+  dependsOn,
+  findDependencyCycle,
+  newService,
+  newStack,
+  resourcesOfType,
+  TemplateJson,
+  transitiveDependencies,
+} from './blue-green-service.fixture';
+
+const RELEASE = 'Custom::BlueGreenRelease';
+
+/** Rollout state machines (the release provider's waiter is a state machine too). */
+function rolloutStateMachines(template: Template): unknown[] {
+  return Object.values(template.findResources('AWS::StepFunctions::StateMachine'))
+    .filter((r) => JSON.stringify(r).includes('cdk-blue-green rollout of'));
+}
+
+function idOf(stack: Stack, construct: Construct): string {
+  return stack.getLogicalId(construct.node.defaultChild as any);
+}
+
+describe('a service releases through its rollout state machine on cdk deploy', () => {
+  const { stack, vpc } = newStack();
+  const service = newService(stack, vpc);
+  const template = Template.fromStack(stack);
+  const json = template.toJSON() as TemplateJson;
+
+  test('one state machine, and a release resource that declares the live color', () => {
+    expect(rolloutStateMachines(template)).toHaveLength(1);
+    template.hasResourceProperties(RELEASE, {
+      ServiceName: 'Web',
+      Live: 'BLUE',
+      RuleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Traffic'), 'RuleArn'] },
+    });
+  });
+
+  test('the release runs after both fleets are updated and the traffic rule exists', () => {
+    const [[releaseId]] = resourcesOfType(json, RELEASE);
+    const before = transitiveDependencies(json, releaseId);
+    for (const fleet of [service.blue, service.green]) {
+      expect(before).toContain(idOf(stack, fleet.autoScalingGroup));
+      expect(before).toContain(idOf(stack, fleet.launchTemplate));
+    }
+    const [[trafficId]] = resourcesOfType(json, 'Custom::BlueGreenTraffic');
+    expect(before).toContain(trafficId);
+    expect(findDependencyCycle(json)).toBeUndefined();
+  });
+
+  test('the release re-checks traffic whenever a fleet gets a new launch template version', () => {
+    const [[, release]] = resourcesOfType(json, RELEASE);
+    const revision = JSON.stringify(release.Properties!.FleetRevision);
+    for (const fleet of [service.blue, service.green]) {
+      expect(revision).toContain(idOf(stack, fleet.launchTemplate));
+    }
+    expect(dependsOn(release).length).toBeGreaterThan(0);
+  });
+
+  test('built-in alarms exist per color and are exposed', () => {
+    expect(service.blueAlarms.length).toBeGreaterThan(0);
+    expect(service.greenAlarms.length).toBe(service.blueAlarms.length);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', service.blueAlarms.length * 2);
+  });
+
+  test('the default plan is 10 -> 50 -> 100 with 5-minute bakes', () => {
+    expect(service.rolloutPlan.trafficSteps.map((s) => [s.percent, s.bakeSeconds])).toEqual([[10, 300], [50, 300], [100, 300]]);
+  });
+});
+
+test('startRollout MANUAL: the deploy only prepares the fleets; no release resource', () => {
+  const { stack, vpc } = newStack();
+  const service = newService(stack, vpc, { startRollout: RolloutTrigger.MANUAL });
+  const template = Template.fromStack(stack);
+  template.resourceCountIs(RELEASE, 0);
+  expect(rolloutStateMachines(template)).toHaveLength(1);
+  expect(service.release).toBeUndefined();
+});
+
+test('a plan cdk deploy cannot wait for is refused at synth, pointing to startRollout MANUAL', () => {
+  const long = Rollout.steps([10, 50, 100], { bake: Duration.minutes(20) });
+  const { stack, vpc } = newStack();
+  expect(() => newService(stack, vpc, { rollout: long })).toThrow(/startRollout: RolloutTrigger\.MANUAL/);
+  const manual = newStack();
+  expect(() => newService(manual.stack, manual.vpc, { rollout: long, startRollout: RolloutTrigger.MANUAL })).not.toThrow();
+});
+
+test('user alarms are watched by the rollout', () => {
+  const { stack, vpc } = newStack();
+  const alarm = new cloudwatch.Alarm(stack, 'Checkout', {
+    metric: new cloudwatch.Metric({ namespace: 'Shop', metricName: 'FailedCheckouts' }),
+    threshold: 5,
+    evaluationPeriods: 1,
+  });
+  newService(stack, vpc, { alarms: [alarm] });
+  const definition = JSON.stringify(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'));
+  expect(definition).toContain(stack.getLogicalId(alarm.node.defaultChild as any));
+});
+
+describe('an HTTP smoke test', () => {
+  const { stack, vpc } = newStack();
+  const service = newService(stack, vpc, { smokeTest: SmokeTest.http({ path: '/health' }) });
+  const template = Template.fromStack(stack);
+
+  test('runs from a function in the VPC that may reach the test listener, and nothing else may', () => {
+    const functions = template.findResources('AWS::Lambda::Function', { Properties: { VpcConfig: Match.anyValue() } });
+    expect(Object.keys(functions)).toHaveLength(1);
+    const [smokeFunction] = Object.values(functions) as any[];
+    const smokeGroups = smokeFunction.Properties.VpcConfig.SecurityGroupIds;
+    // The load balancer's group admits the smoke test on the test port, from the function's group.
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: service.testListenerPort,
+      ToPort: service.testListenerPort,
+      SourceSecurityGroupId: smokeGroups[0],
+    });
+    const testPortFromCidr = Object.values(template.findResources('AWS::EC2::SecurityGroup'))
+      .flatMap((sg: any) => sg.Properties.SecurityGroupIngress ?? [])
+      .filter((rule: any) => rule.FromPort === service.testListenerPort && rule.CidrIp !== undefined);
+    expect(testPortFromCidr).toEqual([]);
+  });
+});
+
+test('an HTTP smoke test needs the test listener the service creates', () => {
+  const { stack, vpc } = newStack();
+  const alb = new elbv2.ApplicationLoadBalancer(stack, 'Shared', { vpc });
+  const listener = alb.addListener('Http', { port: 80, defaultAction: elbv2.ListenerAction.fixedResponse(404) });
+  const testListener = alb.addListener('Test', { port: 8443, protocol: elbv2.ApplicationProtocol.HTTP, open: false, defaultAction: elbv2.ListenerAction.fixedResponse(404) });
+  expect(() => newService(stack, vpc, {
+    listener,
+    listenerRulePriority: 5,
+    listenerConditions: [elbv2.ListenerCondition.hostHeaders(['a.example.com'])],
+    testListener,
+    smokeTest: SmokeTest.http({ path: '/health' }),
+  })).toThrow(/Stack\/Web: smokeTest: SmokeTest\.http calls the test listener this service creates/);
+});
+
+test('nested services get distinct rollout names from their construct paths', () => {
+  const { stack, vpc } = newStack();
+  const team = new Construct(stack, 'Team');
+  newService(team as any, vpc, {}, 'Api');
+  newService(stack, vpc, { testListenerPort: 9100 }, 'Api');
+  const names = Template.fromStack(stack).findResources(RELEASE);
+  expect(Object.values(names).map((r: any) => r.Properties.ServiceName).sort()).toEqual(['Api', 'Team-Api']);
+});
