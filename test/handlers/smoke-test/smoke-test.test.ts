@@ -1,5 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DescribeNetworkInterfacesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lib/handlers/smoke-test';
 import { checkResponse } from '../../../lib/handlers/smoke-test/response-check';
 
@@ -48,6 +50,16 @@ describe('handler against a local server', () => {
     await expect(handler({ baseUrl, check, service: 'web', color: 'GREEN' }))
       .resolves.toEqual({ passed: true, url: `${baseUrl.replace(/\/$/, '')}/health`, status: 200 });
     expect(paths[paths.length - 1]).toBe('/health');
+  });
+
+  test('without loadBalancerFullName the host name is used as is and EC2 is never asked', async () => {
+    const ec2 = mockClient(EC2Client);
+    try {
+      await expect(handler({ baseUrl, check, service: 'web', color: 'GREEN', loadBalancerFullName: '' })).resolves.toMatchObject({ passed: true });
+      expect(ec2.commandCalls(DescribeNetworkInterfacesCommand)).toHaveLength(0);
+    } finally {
+      ec2.restore();
+    }
   });
 
   test('a wrong status throws SmokeTestFailed naming the URL and color', async () => {
