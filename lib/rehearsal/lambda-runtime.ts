@@ -1,7 +1,7 @@
 // Runs the real bundled Lambda handlers in-process, one module instance per function (as Lambda
 // gives each function its own runtime). The bundle is evaluated with its own `process` (whose env
-// is exactly the function's resolved environment), the virtual clock's setTimeout, a fetch that
-// reaches the in-memory load balancer, and a console whose lines the rehearsal keeps.
+// is exactly the function's resolved environment), the virtual clock's setTimeout, a fetch and a
+// `node:http` that reach the in-memory load balancer, and a console whose lines the rehearsal keeps.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REHEARSAL_REGION, stableHex } from './fake-identifiers';
@@ -40,6 +40,8 @@ export class LambdaFunctionError extends Error {
 export interface RuntimeServices {
   readonly clock: VirtualClock;
   readonly fetch: (input: any, init?: any) => Promise<Response>;
+  /** Replaces `node:http` (and `node:https`) for handler code. */
+  readonly http: () => unknown;
   readonly log: (line: LogLine) => void;
 }
 
@@ -150,6 +152,9 @@ export class LambdaRuntime {
     });
     const dir = path.dirname(filename);
     const functionRequire = (id: string) => {
+      if (['http', 'node:http', 'https', 'node:https'].includes(id)) {
+        return this.services.http();
+      }
       if (id.startsWith('.') || id.startsWith('/')) {
         return require(path.resolve(dir, id));
       }

@@ -2,6 +2,9 @@
 // Lambda handlers running in-process, executions of its state machines on a virtual clock, and the
 // scenario that scripts what happens meanwhile. `rehearse()` (index.ts) is the one-call entry point.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { EventEmitter } from 'node:events';
+import * as http from 'node:http';
+import { PassThrough } from 'node:stream';
 import type { Stack } from 'aws-cdk-lib';
 import { AlarmModel, type AlarmState } from './aws/alarm-model';
 import { ConditionalCheckFailed, DynamoDbModel, TableNotFound } from './aws/dynamodb-model';
@@ -103,7 +106,6 @@ interface ServiceBinding {
   readonly name: string;
   readonly targetGroups: Record<Color, string>;
   readonly listenerArn?: string;
-  readonly constructPrefix?: string;
 }
 
 /** The SDK mocks are global to the client classes: one open rehearsal per process. */
@@ -144,6 +146,8 @@ export class Rehearsal implements ScenarioWorld {
   public readonly recordedMetrics: Array<{ t: number; namespace: string; data: unknown }> = [];
 
   private readonly functions = new Map<string, FunctionDefinition>();
+  /** Each launch template's data and version number: a deploy that changes the data makes a new version. */
+  private readonly launchTemplateVersions = new Map<string, { data: string; version: number }>();
   private readonly runtime: LambdaRuntime;
   private readonly caller = new AsyncLocalStorage<string>();
   private readonly faultCounts = new Map<object, number>();
@@ -159,6 +163,7 @@ export class Rehearsal implements ScenarioWorld {
     this.runtime = new LambdaRuntime({
       clock: this.clock,
       fetch: (input, init) => this.fetch(input, init),
+      http: () => this.httpModule(),
       log: (line) => this.logs.push(line),
     });
   }
@@ -220,7 +225,11 @@ export class Rehearsal implements ScenarioWorld {
   /** The rollout state machine's ARN (see RehearsalOptions.stateMachine). */
   public get rolloutStateMachineArn(): string {
     if (!this.stateMachineArn) {
-      throw new Error('rehearsal: open() the rehearsal first.');
+      const machines = this.template.resourcesOfType('AWS::StepFunctions::StateMachine').map((r) => this.template.describe(r.logicalId));
+      throw new Error(
+        `rehearsal: cannot tell which state machine is the rollout (open() first; the stack has: ${machines.join(', ') || 'none'}). ` +
+        'Pass the stateMachine option (logical id or construct path), or the service option when the stack has several services.',
+      );
     }
     return this.stateMachineArn;
   }
@@ -428,6 +437,14 @@ export class Rehearsal implements ScenarioWorld {
    */
   private syncWithTemplate(): void {
     const t = this.template;
+    for (const { logicalId } of t.resourcesOfType('AWS::EC2::LaunchTemplate')) {
+      const data = JSON.stringify(t.resolve(t.resource(logicalId).Properties?.LaunchTemplateData ?? {}));
+      const known = this.launchTemplateVersions.get(logicalId);
+      const version = !known ? 1 : known.data === data ? known.version : known.version + 1;
+      this.launchTemplateVersions.set(logicalId, { data, version });
+      t.setAttribute(logicalId, 'LatestVersionNumber', String(version));
+      t.setAttribute(logicalId, 'DefaultVersionNumber', String(version));
+    }
     this.functions.clear();
     this.runtime.reset();
     for (const { logicalId } of t.resourcesOfType('AWS::Lambda::Function')) {
@@ -517,13 +534,11 @@ export class Rehearsal implements ScenarioWorld {
       throw new Error(`rehearsal: the stack has ${chosen.length} services (${chosen.map((c) => c.props.ServiceName).join(', ')}); choose one with the 'service' option.`);
     }
     if (chosen.length === 1 && !this.options.colors) {
-      const { logicalId, props } = chosen[0];
-      const path = t.constructPaths.get(logicalId);
+      const { props } = chosen[0];
       this.binding = {
         name: props.ServiceName,
         targetGroups: { BLUE: props.BlueTargetGroupArn, GREEN: props.GreenTargetGroupArn },
         listenerArn: props.ListenerArn,
-        constructPrefix: path ? path.split('/').slice(0, -1).join('/') + '/' : undefined,
       };
     } else if (this.options.colors?.BLUE && this.options.colors.GREEN) {
       const tg = (ref: string) => t.ref(t.findResource('AWS::ElasticLoadBalancingV2::TargetGroup', ref));
@@ -531,7 +546,6 @@ export class Rehearsal implements ScenarioWorld {
         name: wanted ?? 'service',
         targetGroups: { BLUE: tg(this.options.colors.BLUE), GREEN: tg(this.options.colors.GREEN) },
         listenerArn: this.options.listener ? t.ref(t.findResource('AWS::ElasticLoadBalancingV2::Listener', this.options.listener)) : undefined,
-        constructPrefix: wanted,
       };
     }
     const machines = t.resourcesOfType('AWS::StepFunctions::StateMachine').map((r) => r.logicalId)
@@ -540,7 +554,12 @@ export class Rehearsal implements ScenarioWorld {
     if (this.options.stateMachine) {
       machine = t.findResource('AWS::StepFunctions::StateMachine', this.options.stateMachine);
     } else {
-      const scoped = machines.filter((id) => !this.binding?.constructPrefix || t.describe(id).startsWith(this.binding.constructPrefix) || t.describe(id) === id);
+      // The service's rollout is the state machine whose definition names the service's target groups.
+      const blue = this.binding?.targetGroups.BLUE;
+      const scoped = blue ? machines.filter((id) => {
+        const definition = t.resolve(t.resource(id).Properties?.DefinitionString);
+        return typeof definition === 'string' && definition.includes(blue);
+      }) : [];
       machine = scoped.length === 1 ? scoped[0] : machines.length === 1 ? machines[0] : undefined;
     }
     if (machine) {
@@ -1045,41 +1064,109 @@ export class Rehearsal implements ScenarioWorld {
   /** A fetch that reaches the in-memory load balancer: the listener's rules pick a color. */
   private async fetch(input: any, init?: any): Promise<Response> {
     const url = new URL(typeof input === 'string' ? input : input.url ?? String(input));
-    const lb = this.loadBalancing.loadBalancerByHost(url.hostname);
-    if (!lb) {
-      throw new TypeError(`fetch failed (rehearsal: ${url.hostname} is not a load balancer of the rehearsed stack)`);
+    const answer = await this.httpRequest({
+      connectTo: url.hostname, port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
+      host: url.hostname, path: url.pathname, method: init?.method ?? 'GET',
+    });
+    if ('unreachable' in answer) {
+      throw new TypeError(`fetch failed (rehearsal: ${answer.unreachable})`);
     }
-    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-    const listener = this.loadBalancing.allListeners().find((l) => l.loadBalancerArn === lb.arn && l.port === port);
+    return new Response(answer.body, { status: answer.status });
+  }
+
+  /**
+   * One HTTP request to the in-memory load balancer (connected by DNS name or private address;
+   * `host` is the Host header the rules see). The color that answers is the highest-weighted
+   * target group of the first matching rule; its answer is the scenario's httpResponse (200 "OK"
+   * by default), or 503 when it has no healthy target.
+   */
+  private async httpRequest(request: { connectTo: string; port: number; host: string; path: string; method: string }):
+  Promise<{ status: number; body: string } | { unreachable: string }> {
+    const lb = this.loadBalancing.loadBalancerByHost(request.connectTo);
+    if (!lb) {
+      return { unreachable: `${request.connectTo} is not a load balancer of the rehearsed stack` };
+    }
+    const listener = this.loadBalancing.allListeners().find((l) => l.loadBalancerArn === lb.arn && l.port === request.port);
     if (!listener) {
-      throw new TypeError(`fetch failed (rehearsal: nothing listens on port ${port} of ${url.hostname})`);
+      return { unreachable: `nothing listens on port ${request.port} of ${request.connectTo}` };
     }
     const rules = this.loadBalancing.describeRules({ ListenerArn: listener.arn }).Rules as any[];
-    const rule = rules.find((r) => r.IsDefault || matchesConditions(r.Conditions, url, init));
+    const rule = rules.find((r) => r.IsDefault || matchesConditions(r.Conditions, request));
+    const fixed = (rule.Actions as any[]).find((a) => a.Type === 'fixed-response')?.FixedResponseConfig;
+    if (fixed) {
+      return { status: Number(fixed.StatusCode), body: fixed.MessageBody ?? '' };
+    }
     const targets = this.loadBalancing.forwardTargets(this.loadBalancing.rule(rule.RuleArn) as RuleState)
       .sort((a, b) => b.weight - a.weight);
     const target = targets[0];
     if (!target || target.weight === 0) {
-      return new Response('rehearsal: the rule forwards nowhere', { status: 503 });
+      return { status: 503, body: 'rehearsal: the rule forwards nowhere' };
     }
     if (this.fleets.targetHealth(target.targetGroupArn).healthy === 0) {
-      return new Response('503 Service Temporarily Unavailable', { status: 503 });
+      return { status: 503, body: '503 Service Temporarily Unavailable' };
     }
     const color = this.binding ? COLORS.find((c) => this.binding!.targetGroups[c] === target.targetGroupArn) : undefined;
     const script = [...this.scenario].reverse().find((s): s is HttpScript => s.kind === 'http' && s.color === color);
-    return new Response(script?.body ?? 'OK', { status: script?.status ?? 200 });
+    return { status: script?.status ?? 200, body: script?.body ?? 'OK' };
+  }
+
+  /** `node:http` for handler code: `request`/`get` reach the in-memory load balancer. */
+  private httpModule(): unknown {
+    const send = (options: any, callback?: (res: any) => void) => {
+      const target = typeof options === 'string' || options instanceof URL ? new URL(String(options)) : undefined;
+      const headers: Record<string, string> = Object.fromEntries(Object.entries(options?.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+      const connectTo = target?.hostname ?? options.hostname ?? options.host ?? 'localhost';
+      const port = Number(target?.port || options.port || 80);
+      const request = new EventEmitter() as EventEmitter & Record<string, unknown>;
+      let sent = false;
+      Object.assign(request, {
+        destroyed: false,
+        setTimeout: () => request,
+        setHeader: (name: string, value: string) => { headers[name.toLowerCase()] = value; },
+        write: () => true,
+        destroy: () => { request.destroyed = true; return request; },
+        abort: () => { request.destroyed = true; },
+        end: () => {
+          if (sent) return request;
+          sent = true;
+          void this.httpRequest({
+            connectTo, port,
+            host: (headers.host ?? connectTo).split(':')[0],
+            path: target ? `${target.pathname}${target.search}` : options.path ?? '/',
+            method: options?.method ?? 'GET',
+          }).then((answer) => {
+            if (request.destroyed) return;
+            if ('unreachable' in answer) {
+              request.emit('error', Object.assign(new Error(`connect ECONNREFUSED ${connectTo}:${port} (rehearsal: ${answer.unreachable})`), { code: 'ECONNREFUSED' }));
+              return;
+            }
+            const response = Object.assign(new PassThrough(), { statusCode: answer.status, headers: { 'content-type': 'text/plain' } });
+            callback?.(response);
+            request.emit('response', response);
+            response.end(answer.body);
+          });
+          return request;
+        },
+      });
+      return request;
+    };
+    return {
+      ...http,
+      request: send,
+      get: (options: any, callback?: (res: any) => void) => (send(options, callback).end as () => unknown)(),
+    };
   }
 }
 
-function matchesConditions(conditions: any[], url: URL, init?: any): boolean {
+function matchesConditions(conditions: any[], request: { readonly host: string; readonly path: string; readonly method: string }): boolean {
   const glob = (pattern: string, value: string) =>
     new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(value);
   return (conditions ?? []).every((c) => {
     const values: string[] = c.PathPatternConfig?.Values ?? c.HostHeaderConfig?.Values ?? c.Values ?? [];
     switch (c.Field) {
-      case 'path-pattern': return values.some((v) => glob(v, url.pathname));
-      case 'host-header': return values.some((v) => glob(v, url.hostname));
-      case 'http-request-method': return (c.HttpRequestMethodConfig?.Values ?? values).includes((init?.method ?? 'GET').toUpperCase());
+      case 'path-pattern': return values.some((v) => glob(v, request.path));
+      case 'host-header': return values.some((v) => glob(v, request.host));
+      case 'http-request-method': return (c.HttpRequestMethodConfig?.Values ?? values).includes(request.method.toUpperCase());
       default: return true;
     }
   });

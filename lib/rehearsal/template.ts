@@ -40,6 +40,7 @@ export class RehearsalTemplate {
   /** Construct path of each logical id (when the template came from a Stack object). */
   public readonly constructPaths: ReadonlyMap<string, string>;
   private readonly customResourceOutputs = new Map<string, CustomResourceOutput>();
+  private readonly attributes = new Map<string, unknown>();
 
   constructor(
     public readonly template: CfnTemplate,
@@ -70,6 +71,11 @@ export class RehearsalTemplate {
   /** Records a custom resource's result so `Ref`/`Fn::GetAtt` on it return what the handler said. */
   public recordCustomResourceOutput(logicalId: string, output: CustomResourceOutput): void {
     this.customResourceOutputs.set(logicalId, output);
+  }
+
+  /** Sets what `Fn::GetAtt` returns for one attribute (values the world tracks, e.g. launch template versions). */
+  public setAttribute(logicalId: string, attribute: string, value: unknown): void {
+    this.attributes.set(`${logicalId}.${attribute}`, value);
   }
 
   public customResourceOutput(logicalId: string): CustomResourceOutput | undefined {
@@ -123,6 +129,10 @@ export class RehearsalTemplate {
 
   /** The value of `{ "Fn::GetAtt": [logicalId, attribute] }`. */
   public getAtt(logicalId: string, attribute: string): unknown {
+    const tracked = this.attributes.get(`${logicalId}.${attribute}`);
+    if (tracked !== undefined) {
+      return tracked;
+    }
     const output = this.customResourceOutputs.get(logicalId);
     if (output) {
       if (!(attribute in output.data)) {

@@ -8,6 +8,7 @@ import {
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeNetworkInterfacesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -19,10 +20,28 @@ const template: CfnTemplate = {
     Alb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', Properties: {} },
     Listener: {
       Type: 'AWS::ElasticLoadBalancingV2::Listener',
-      Properties: { LoadBalancerArn: { Ref: 'Alb' }, Port: 80, Protocol: 'HTTP', DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } }] },
+      Properties: { LoadBalancerArn: { Ref: 'Alb' }, Port: 80, Protocol: 'HTTP', DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404', MessageBody: 'no route' } }] },
     },
     Blue: { Type: 'AWS::ElasticLoadBalancingV2::TargetGroup', Properties: { Port: 80 } },
     Green: { Type: 'AWS::ElasticLoadBalancingV2::TargetGroup', Properties: { Port: 80 } },
+    // A function reaching the load balancer the way the smoke test does from inside the VPC.
+    Probe: {
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        Runtime: 'nodejs22.x', Handler: 'index.handler', Code: {
+          ZipFile: [
+            "const http = require('node:http');",
+            'exports.handler = (event) => new Promise((resolve) => {',
+            "  const req = http.request({ host: event.address, port: 80, path: '/anything', headers: { host: 'shop.example.com' } }, (res) => {",
+            "    let body = ''; res.setEncoding('utf8'); res.on('data', (c) => { body += c; }); res.on('end', () => resolve({ status: res.statusCode, body }));",
+            '  });',
+            "  req.on('error', (e) => resolve({ error: e.code }));",
+            '  req.end();',
+            '});',
+          ].join('\n'),
+        },
+      },
+    },
     GreenFleet: { Type: 'AWS::AutoScaling::AutoScalingGroup', Properties: { MinSize: '3', MaxSize: '6', TargetGroupARNs: [{ Ref: 'Green' }] } },
     State: {
       Type: 'AWS::DynamoDB::Table',
@@ -96,6 +115,23 @@ test("the load balancer's network interfaces (EC2), found by their ELB descripti
   }));
   expect(out.NetworkInterfaces!.map((n) => n.Description)).toEqual([`ELB app/${name}/${id}`, `ELB app/${name}/${id}`]);
   expect(out.NetworkInterfaces!.map((n) => n.PrivateIpAddress)).toEqual([expect.stringMatching(/^10\.0\./), expect.stringMatching(/^10\.0\./)]);
+});
+
+test('handler code that uses node:http reaches the load balancer by private address; other addresses refuse', async () => {
+  const probe = async (address: string) => {
+    const out = await new LambdaClient({ region: 'us-east-1' }).send(new InvokeCommand({
+      FunctionName: world.template.ref('Probe'), Payload: JSON.stringify({ address }),
+    }));
+    return JSON.parse(new TextDecoder().decode(out.Payload));
+  };
+  const [address] = world.loadBalancing.privateAddresses(world.template.ref('Alb'));
+  expect(await probe(address)).toEqual({ status: 404, body: 'no route' });
+  await elb.send(new CreateRuleCommand({
+    ListenerArn: listenerArn(), Priority: 1, Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['shop.example.com'] } }],
+    Actions: forwardTo([['Green', 1]]),
+  }));
+  expect(await probe(address)).toEqual({ status: 200, body: 'OK' });
+  expect(await probe('10.9.9.9')).toEqual({ error: 'ECONNREFUSED' });
 });
 
 describe('Auto Scaling', () => {
