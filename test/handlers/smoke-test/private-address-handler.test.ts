@@ -4,7 +4,7 @@
 // connected to the private address while keeping the URL's Host header.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DescribeNetworkInterfacesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeNetworkInterfacesCommand, EC2Client, type NetworkInterfaceStatus } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lib/handlers/smoke-test';
 
@@ -38,7 +38,7 @@ async function unusedPort(): Promise<number> {
   return probe.port;
 }
 
-function interfaces(...addresses: [string, string][]) {
+function interfaces(...addresses: [NetworkInterfaceStatus, string][]) {
   ec2.on(DescribeNetworkInterfacesCommand).resolves({
     NetworkInterfaces: addresses.map(([status, address]) => ({ Status: status, PrivateIpAddress: address, Description: `ELB ${FULL_NAME}` })),
   });
