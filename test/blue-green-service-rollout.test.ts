@@ -62,10 +62,15 @@ describe('a service releases through its rollout state machine on cdk deploy', (
     expect(dependsOn(release).length).toBeGreaterThan(0);
   });
 
-  test('built-in alarms exist per color and are exposed', () => {
-    expect(service.blueAlarms.length).toBeGreaterThan(0);
-    expect(service.greenAlarms.length).toBe(service.blueAlarms.length);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', service.blueAlarms.length * 2);
+  test('one built-in alarm per color, exposed, each over its own target group', () => {
+    expect(service.blueAlarms).toHaveLength(1);
+    expect(service.greenAlarms).toHaveLength(1);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    for (const [alarms, fleet] of [[service.blueAlarms, service.blue], [service.greenAlarms, service.green]] as const) {
+      const alarm = json.Resources[idOf(stack, alarms[0] as cloudwatch.Alarm)].Properties;
+      const dimensions = JSON.stringify(alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.Dimensions));
+      expect(dimensions).toContain(idOf(stack, fleet.targetGroup));
+    }
   });
 
   test('the default plan is 10 -> 50 -> 100 with 5-minute bakes', () => {

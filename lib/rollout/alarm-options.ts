@@ -11,10 +11,10 @@ export enum InsufficientDataPolicy {
   TREAT_AS_BREACH = 'BREACH',
 }
 
-/** The built-in alarm on the new color's 5XX rate (target responses, not the load balancer's). */
+/** The built-in condition on the new color's 5XX rate (target responses, not the load balancer's). */
 export interface ErrorRateAlarmOptions {
   /**
-   * Whether the alarm is created and watched.
+   * Whether this condition is part of the color's built-in alarm.
    *
    * @default true
    */
@@ -35,10 +35,10 @@ export interface ErrorRateAlarmOptions {
   readonly minimumRequests?: number;
 }
 
-/** The built-in alarm on the new color's p99 target response time. */
+/** The built-in condition on the new color's p99 target response time. */
 export interface ResponseTimeAlarmOptions {
   /**
-   * Whether the alarm is created and watched.
+   * Whether this condition is part of the color's built-in alarm.
    *
    * @default true
    */
@@ -51,10 +51,10 @@ export interface ResponseTimeAlarmOptions {
   readonly p99Threshold?: Duration;
 }
 
-/** The built-in alarm on the new color's unhealthy targets. */
+/** The built-in condition on the new color's unhealthy targets. */
 export interface UnhealthyHostsAlarmOptions {
   /**
-   * Whether the alarm is created and watched.
+   * Whether this condition is part of the color's built-in alarm.
    *
    * @default true
    */
@@ -68,9 +68,14 @@ export interface UnhealthyHostsAlarmOptions {
 }
 
 /**
- * The alarms the library creates for each color and watches, for the new color, during every bake.
- * Each is evaluated over 1-minute periods, fires on one breaching minute, and treats missing data
- * as not breaching (no requests means no errors).
+ * The conditions of the built-in alarm the library creates for each color and watches, for the new
+ * color, during every bake.
+ *
+ * Each color has ONE alarm, a metric-math expression over its target group's metrics that is 1 in
+ * any minute where an enabled condition breaches and 0 otherwise; its description lists the
+ * enabled conditions with their thresholds, so a rollback that names the alarm says what to look
+ * at. It fires on one breaching minute and treats missing data as not breaching (no requests means
+ * no errors). With all three conditions disabled, no built-in alarm is created.
  */
 export interface BuiltInAlarmOptions {
   /**

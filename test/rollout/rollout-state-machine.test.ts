@@ -32,20 +32,41 @@ describe('resources', () => {
     });
   });
 
-  test('three built-in alarms per color, missing data not breaching', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Threshold: 5,
-      ComparisonOperator: 'GreaterThanThreshold',
-      TreatMissingData: 'notBreaching',
-      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'IF(requests >= 20, 100 * FILL(errors, 0) / requests, 0)' })]),
+  test('one built-in alarm per color over all three conditions, missing data not breaching', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    const alarm = builtInAlarm(template, 'GREEN');
+    expect(alarm).toMatchObject({
+      Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching',
     });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TargetResponseTime', ExtendedStatistic: 'p99', Threshold: 2 });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'UnHealthyHostCount', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    });
+    const stats = alarm.Metrics.filter((m: any) => m.MetricStat)
+      .map((m: any) => [m.Id, m.MetricStat.Metric.MetricName, m.MetricStat.Stat, m.MetricStat.Period, m.ReturnData]);
+    expect(stats).toEqual(expect.arrayContaining([
+      ['requests', 'RequestCount', 'Sum', 60, false],
+      ['errors', 'HTTPCode_Target_5XX_Count', 'Sum', 60, false],
+      ['p99', 'TargetResponseTime', 'p99', 60, false],
+      ['unhealthy', 'UnHealthyHostCount', 'Maximum', 60, false],
+    ]));
+    expect(stats).toHaveLength(4);
+    expect(alarm.AlarmDescription).toContain('web GREEN');
+    expect(alarm.AlarmDescription).toContain('target 5XX rate above 5% (judged from 20 requests per minute)');
+    expect(alarm.AlarmDescription).toContain('p99 target response time above 2 seconds');
+    expect(alarm.AlarmDescription).toContain('1 or more unhealthy targets');
   });
 
+  test.each([
+    ['no data at all', {}, 0],
+    ['5% 5XX is not above 5%', { requests: 100, errors: 5 }, 0],
+    ['6% 5XX', { requests: 100, errors: 6 }, 1],
+    ['only 5XX, below 20 requests a minute', { requests: 19, errors: 19 }, 0],
+    ['10% 5XX at 20 requests a minute', { requests: 20, errors: 2 }, 1],
+    ['p99 of exactly 2 s', { requests: 100, p99: 2 }, 0],
+    ['p99 above 2 s', { requests: 100, p99: 2.01 }, 1],
+    ['p99 above 2 s without a request count', { p99: 3 }, 1],
+    ['no unhealthy target', { unhealthy: 0 }, 0],
+    ['one unhealthy target, no traffic', { unhealthy: 1 }, 1],
+  ])('default conditions: %s, %j -> %d', (_case, values, expected) => {
+    expect(evaluateExpression(builtInAlarm(template, 'BLUE'), values)).toBe(expected);
+  });
   test('the handler may modify only this service\'s rules and touch only its own items', () => {
     const handlerFunction = Object.entries<any>(template.findResources('AWS::Lambda::Function'))
       .find(([id]) => id.startsWith('CdkBlueGreenRolloutHandler'))![1];
@@ -124,29 +145,56 @@ describe('resources', () => {
 });
 
 describe('options', () => {
-  test('user alarms are watched for both colors; disabled built-in alarms are not created', () => {
+  test('user alarms are watched for both colors; disabled built-in conditions are left out of the alarm', () => {
     const { stack } = rolloutFixture((scope) => ({
       alarms: [cloudwatch.Alarm.fromAlarmName(scope, 'Orders', 'orders-errors')],
       builtInAlarms: { errorRate: { enabled: false }, responseTime: { enabled: false } },
       insufficientData: InsufficientDataPolicy.TREAT_AS_BREACH,
     }));
-    Template.fromStack(stack).resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
     const service = definitionOf(stack).States.Lock.Parameters.service;
     expect(service.alarmNames.any).toEqual(['orders-errors']);
     expect(service.alarmNames.GREEN).toHaveLength(1);
     expect(service.insufficientData).toBe('BREACH');
+
+    const alarm = builtInAlarm(template, 'GREEN');
+    const expression = expressionOf(alarm);
+    expect(expression).toContain('FILL(unhealthy, 0) >= 1');
+    expect(expression).not.toMatch(/errors|requests|p99/);
+    expect(alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.Id)).toEqual(['unhealthy']);
+    expect(alarm.AlarmDescription).toContain('1 or more unhealthy targets');
+    expect(alarm.AlarmDescription).not.toMatch(/5XX rate above|response time above/);
+    expect(evaluateExpression(alarm, { requests: 1000, errors: 1000, p99: 60 })).toBe(0);
+    expect(evaluateExpression(alarm, { unhealthy: 1 })).toBe(1);
   });
 
-  test('custom thresholds reach the alarms', () => {
+  test('with every built-in condition disabled there is no built-in alarm, only the user alarms', () => {
+    const { stack, rollout } = rolloutFixture((scope) => ({
+      alarms: [cloudwatch.Alarm.fromAlarmName(scope, 'Orders', 'orders-errors')],
+      builtInAlarms: { errorRate: { enabled: false }, responseTime: { enabled: false }, unhealthyHosts: { enabled: false } },
+    }));
+    Template.fromStack(stack).resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    expect(rollout.builtInAlarms).toEqual({ BLUE: [], GREEN: [] });
+    const service = definitionOf(stack).States.Lock.Parameters.service;
+    expect(service.alarmNames).toEqual({ any: ['orders-errors'], BLUE: [], GREEN: [] });
+  });
+
+  test('custom thresholds reach the alarm expression and its description', () => {
     const { stack } = rolloutFixture({
       builtInAlarms: { errorRate: { thresholdPercent: 1, minimumRequests: 100 }, responseTime: { p99Threshold: Duration.millis(500) }, unhealthyHosts: { threshold: 2 } },
     });
-    const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Threshold: 1, Metrics: Match.arrayWith([Match.objectLike({ Expression: 'IF(requests >= 100, 100 * FILL(errors, 0) / requests, 0)' })]),
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TargetResponseTime', Threshold: 0.5 });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'UnHealthyHostCount', Threshold: 2 });
+    const alarm = builtInAlarm(Template.fromStack(stack), 'GREEN');
+    expect(evaluateExpression(alarm, { requests: 99, errors: 50 })).toBe(0);
+    expect(evaluateExpression(alarm, { requests: 100, errors: 1 })).toBe(0);
+    expect(evaluateExpression(alarm, { requests: 100, errors: 2 })).toBe(1);
+    expect(evaluateExpression(alarm, { p99: 0.5 })).toBe(0);
+    expect(evaluateExpression(alarm, { p99: 0.51 })).toBe(1);
+    expect(evaluateExpression(alarm, { unhealthy: 1 })).toBe(0);
+    expect(evaluateExpression(alarm, { unhealthy: 2 })).toBe(1);
+    expect(alarm.AlarmDescription).toContain('target 5XX rate above 1% (judged from 100 requests per minute)');
+    expect(alarm.AlarmDescription).toContain('p99 target response time above 500 millis');
+    expect(alarm.AlarmDescription).toContain('2 or more unhealthy targets');
   });
 
   test('an HTTP smoke test runs from a function in the VPC, retried for its attempts', () => {
@@ -220,3 +268,34 @@ test('the worst-case duration adds health gate, bakes rounded to polls, API time
   // 300 gate + 30 smoke slack + 2 x 100 s bakes (10 polls of 10 s) + 2 x 30 s per step + 60 s rollback
   expect(rollout.maxDuration.toSeconds()).toBe(300 + 30 + 200 + 60 + 60);
 });
+
+/** The built-in alarm of `color` (its description names the color). */
+function builtInAlarm(template: Template, color: 'BLUE' | 'GREEN'): any {
+  const alarms = Object.values<any>(template.findResources('AWS::CloudWatch::Alarm'))
+    .map((r) => r.Properties)
+    .filter((p) => p.AlarmDescription.includes(` ${color}: `));
+  expect(alarms).toHaveLength(1);
+  return alarms[0];
+}
+
+function expressionOf(alarm: any): string {
+  const expressions = alarm.Metrics.filter((m: any) => m.Expression);
+  expect(expressions).toEqual([expect.objectContaining({ ReturnData: true })]);
+  return expressions[0].Expression;
+}
+
+/**
+ * Evaluates the alarm's metric-math expression for one minute, as CloudWatch would: a metric
+ * without a datapoint is `undefined` (FILLed with 0). Covers the subset the library writes (IF,
+ * FILL, AND, OR, comparisons, *); any other identifier throws, so an unexpected expression fails.
+ */
+function evaluateExpression(alarm: any, values: Record<string, number>): number {
+  const js = expressionOf(alarm)
+    .replace(/^IF\((.*), 1, 0\)$/, '(($1) ? 1 : 0)')
+    .replace(/FILL\((\w+), 0\)/g, (_m, id: string) => `(v[${JSON.stringify(id)}] ?? 0)`)
+    .replace(/\bAND\b/g, '&&')
+    .replace(/\bOR\b/g, '||');
+  expect(js).toMatch(/^[\s\d.()?:&|<>=*v\[\]"a-z0-9]+$/);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('v', `return ${js};`)(values);
+}
