@@ -136,7 +136,10 @@ export class RolloutStateMachine extends Construct {
   public readonly handler: lambda.Function;
   /** The smoke test function (HTTP smoke tests only). */
   public readonly smokeTestFunction?: lambda.Function;
-  /** Built-in alarms per color, in the order errorRate, responseTime, unhealthyHosts (enabled ones). */
+  /**
+   * The built-in alarm of each color: one alarm over every enabled condition, or none when all
+   * three are disabled.
+   */
   public readonly builtInAlarms: { readonly BLUE: cloudwatch.Alarm[]; readonly GREEN: cloudwatch.Alarm[] };
   /** Target group ARNs per color. */
   public readonly targetGroupArns: { readonly BLUE: string; readonly GREEN: string };
@@ -488,6 +491,58 @@ class RolloutDefinition {
   }
 }
 
+/** The enabled built-in conditions of one color, validated, with their thresholds. */
+interface BuiltInConditions {
+  readonly errorRate?: { readonly thresholdPercent: number; readonly minimumRequests: number };
+  readonly responseTime?: { readonly p99: Duration };
+  readonly unhealthyHosts?: { readonly threshold: number };
+}
+
+function builtInConditions(options: BuiltInAlarmOptions): BuiltInConditions {
+  let errorRate: BuiltInConditions['errorRate'];
+  if (options.errorRate?.enabled ?? true) {
+    const thresholdPercent = options.errorRate?.thresholdPercent ?? 5;
+    const minimumRequests = options.errorRate?.minimumRequests ?? 20;
+    if (!(thresholdPercent > 0 && thresholdPercent <= 100)) {
+      throw new Error(`builtInAlarms.errorRate.thresholdPercent must be greater than 0 and at most 100, got ${thresholdPercent}.`);
+    }
+    if (!Number.isInteger(minimumRequests) || minimumRequests < 1) {
+      throw new Error(`builtInAlarms.errorRate.minimumRequests must be a whole number of at least 1, got ${minimumRequests}.`);
+    }
+    errorRate = { thresholdPercent, minimumRequests };
+  }
+  let responseTime: BuiltInConditions['responseTime'];
+  if (options.responseTime?.enabled ?? true) {
+    const p99 = options.responseTime?.p99Threshold ?? Duration.seconds(2);
+    const ms = p99.toMilliseconds();
+    if (ms < 10 || ms > 600_000) {
+      throw new Error(`builtInAlarms.responseTime.p99Threshold must be from 10 ms to 10 minutes, got ${p99.toHumanString()}.`);
+    }
+    responseTime = { p99 };
+  }
+  let unhealthyHosts: BuiltInConditions['unhealthyHosts'];
+  if (options.unhealthyHosts?.enabled ?? true) {
+    const threshold = options.unhealthyHosts?.threshold ?? 1;
+    if (!Number.isInteger(threshold) || threshold < 1) {
+      throw new Error(`builtInAlarms.unhealthyHosts.threshold must be a whole number of at least 1, got ${threshold}.`);
+    }
+    unhealthyHosts = { threshold };
+  }
+  return { errorRate, responseTime, unhealthyHosts };
+}
+
+/**
+ * The one built-in alarm of a color (none when every condition is disabled): one alarm instead of
+ * three keeps a service small enough for twenty of them to fit CloudFormation's 500-resource limit.
+ *
+ * A metric-math expression ORs the enabled conditions and is 1 in a minute where any of them
+ * breaches, 0 otherwise. Each metric is FILLed
+ * with 0, so a minute without requests (no 5XX count, no response time) is judged on the metrics
+ * that do have data, and a color without traffic does not look broken. The error rate is compared
+ * as `100 * errors > threshold * requests`, which needs no division by a request count of zero.
+ * The description lists the conditions with their thresholds, because the rollback cause names
+ * the alarm and its state reason (which gives only the expression's value).
+ */
 function createBuiltInAlarms(
   scope: Construct,
   prefix: string,
@@ -496,66 +551,51 @@ function createBuiltInAlarms(
   serviceName: string,
   color: string,
 ): cloudwatch.Alarm[] {
-  const alarms: cloudwatch.Alarm[] = [];
-  const common = {
+  const conditions = builtInConditions(options);
+  const terms: string[] = [];
+  const descriptions: string[] = [];
+  const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+  if (conditions.errorRate) {
+    const { thresholdPercent, minimumRequests } = conditions.errorRate;
+    usingMetrics.requests = metrics.requestCount;
+    usingMetrics.errors = metrics.target5xxCount;
+    terms.push(`(FILL(requests, 0) >= ${minimumRequests} AND 100 * FILL(errors, 0) > ${thresholdPercent} * FILL(requests, 0))`);
+    descriptions.push(`target 5XX rate above ${thresholdPercent}% (judged from ${minimumRequests} requests per minute)`);
+  }
+  if (conditions.responseTime) {
+    const { p99 } = conditions.responseTime;
+    usingMetrics.p99 = metrics.p99ResponseTime;
+    // TargetResponseTime is in seconds.
+    terms.push(`FILL(p99, 0) > ${p99.toMilliseconds() / 1000}`);
+    descriptions.push(`p99 target response time above ${p99.toHumanString()}`);
+  }
+  if (conditions.unhealthyHosts) {
+    const { threshold } = conditions.unhealthyHosts;
+    usingMetrics.unhealthy = metrics.unhealthyHostCount;
+    terms.push(`FILL(unhealthy, 0) >= ${threshold}`);
+    descriptions.push(`${threshold} or more unhealthy targets`);
+  }
+  if (terms.length === 0) {
+    return [];
+  }
+  return [new cloudwatch.Alarm(scope, `${prefix}HealthAlarm`, {
+    alarmDescription:
+      `cdk-blue-green ${serviceName} ${color}: in ALARM when, in any minute, ${descriptions.join('; or ')}. ` +
+      `See the ${color} target group's RequestCount, HTTPCode_Target_5XX_Count, TargetResponseTime (p99) and ` +
+      'UnHealthyHostCount metrics for which one.',
+    metric: new cloudwatch.MathExpression({
+      expression: `IF(${terms.join(' OR ')}, 1, 0)`,
+      usingMetrics,
+      period: Duration.minutes(1),
+      label: `${color} built-in conditions breached (1) or not (0)`,
+    }),
+    threshold: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     evaluationPeriods: 1,
     datapointsToAlarm: 1,
     // No requests means no errors and no latency: a color without traffic must not look broken.
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-  };
-  const errorRate = options.errorRate ?? {};
-  if (errorRate.enabled ?? true) {
-    const threshold = errorRate.thresholdPercent ?? 5;
-    const minimum = errorRate.minimumRequests ?? 20;
-    if (!(threshold > 0 && threshold <= 100)) {
-      throw new Error(`builtInAlarms.errorRate.thresholdPercent must be greater than 0 and at most 100, got ${threshold}.`);
-    }
-    if (!Number.isInteger(minimum) || minimum < 1) {
-      throw new Error(`builtInAlarms.errorRate.minimumRequests must be a whole number of at least 1, got ${minimum}.`);
-    }
-    alarms.push(new cloudwatch.Alarm(scope, `${prefix}ErrorRateAlarm`, {
-      ...common,
-      alarmDescription: `cdk-blue-green ${serviceName} ${color}: target 5XX rate above ${threshold}% (judged from ${minimum} requests per minute).`,
-      metric: new cloudwatch.MathExpression({
-        expression: `IF(requests >= ${minimum}, 100 * FILL(errors, 0) / requests, 0)`,
-        usingMetrics: { requests: metrics.requestCount, errors: metrics.target5xxCount },
-        period: Duration.minutes(1),
-        label: `${color} target 5XX rate (%)`,
-      }),
-      threshold,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    }));
-  }
-  const responseTime = options.responseTime ?? {};
-  if (responseTime.enabled ?? true) {
-    const p99 = responseTime.p99Threshold ?? Duration.seconds(2);
-    const ms = p99.toMilliseconds();
-    if (ms < 10 || ms > 600_000) {
-      throw new Error(`builtInAlarms.responseTime.p99Threshold must be from 10 ms to 10 minutes, got ${p99.toHumanString()}.`);
-    }
-    alarms.push(new cloudwatch.Alarm(scope, `${prefix}ResponseTimeAlarm`, {
-      ...common,
-      alarmDescription: `cdk-blue-green ${serviceName} ${color}: p99 target response time above ${p99.toHumanString()}.`,
-      metric: metrics.p99ResponseTime,
-      threshold: ms / 1000,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    }));
-  }
-  const unhealthy = options.unhealthyHosts ?? {};
-  if (unhealthy.enabled ?? true) {
-    const threshold = unhealthy.threshold ?? 1;
-    if (!Number.isInteger(threshold) || threshold < 1) {
-      throw new Error(`builtInAlarms.unhealthyHosts.threshold must be a whole number of at least 1, got ${threshold}.`);
-    }
-    alarms.push(new cloudwatch.Alarm(scope, `${prefix}UnhealthyHostsAlarm`, {
-      ...common,
-      alarmDescription: `cdk-blue-green ${serviceName} ${color}: ${threshold} or more unhealthy targets.`,
-      metric: metrics.unhealthyHostCount,
-      threshold,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    }));
-  }
-  return alarms;
+  })];
 }
 
 function createSmokeTestFunction(
