@@ -111,10 +111,13 @@ export class VirtualClock {
       return setTimeout(callback, 0, ...args);
     }
     this.active--;
-    const timer = this.push(this.nowMs + delay, () => {
+    const resume = () => {
       this.active++;
       callback(...args);
-    }, true);
+    };
+    // When the clock stops, the handler is let go at once (its next virtual wait fails) rather
+    // than left hanging until the interpreter's real-time task timeout.
+    const timer = this.push(this.nowMs + delay, resume, true, resume);
     return { virtualTimer: timer };
   };
 
@@ -133,6 +136,16 @@ export class VirtualClock {
   /** The error that stopped the clock (runaway virtual time), if any. */
   public get stopped(): Error | undefined {
     return this.failure;
+  }
+
+  /** Stops the clock: every waiting process is resumed with `error`. */
+  private stop(error: Error, pending?: Timer): void {
+    this.failure = error;
+    const waiting = pending ? this.timers.concat(pending) : this.timers;
+    this.timers = [];
+    for (const timer of waiting) {
+      timer.fail?.(error);
+    }
   }
 
   private push(at: number, fire: () => void, resumesProcess: boolean, fail?: (error: Error) => void): Timer {
@@ -161,21 +174,27 @@ export class VirtualClock {
       const next = this.timers.shift() as Timer;
       if (next.at > this.nowMs) {
         if (next.at - this.startMs > this.maxVirtualMs) {
-          this.failure = new Error(
+          this.stop(new Error(
             `rehearsal: virtual time would pass ${this.maxVirtualMs / 3600000} hours; the state machine is probably ` +
             'looping. Raise maxVirtualSeconds if the plan really is that long.',
-          );
-          const waiting = this.timers.concat(next);
-          this.timers = [];
-          for (const timer of waiting) {
-            timer.fail?.(this.failure);
-          }
+          ), next);
           return;
         }
         this.nowMs = next.at;
         this.installed?.setSystemTime(this.nowMs);
       }
-      next.fire();
+      if (next.resumesProcess) {
+        next.fire();
+      } else {
+        try {
+          next.fire();
+        } catch (error) {
+          // A scenario that cannot happen (e.g. an alarm name that does not exist) stops the
+          // rehearsal at once instead of leaving the rollout blocked.
+          this.stop(new Error(`rehearsal: the scenario event at ${this.elapsedSeconds()} s failed: ${(error as Error).message}`));
+          return;
+        }
+      }
       if (next.resumesProcess) {
         // One process resumes at a time, so equal-time timers keep their order.
         this.queueAdvance();

@@ -106,6 +106,14 @@ describe('the virtual clock', () => {
     })).rejects.toThrow(/virtual time would pass 1 hours/);
   });
 
+  test('a scenario event that cannot happen stops the rehearsal at once, naming the problem', async () => {
+    const clock = new VirtualClock();
+    clock.at(30, () => {
+      throw new Error("no alarm named 'Typo'");
+    });
+    await expect(clock.runProcess(() => clock.sleep(60))).rejects.toThrow("the scenario event at 30 s failed: no alarm named 'Typo'");
+  });
+
   test('while installed, Date reads the virtual clock', async () => {
     const clock = new VirtualClock();
     clock.install();
