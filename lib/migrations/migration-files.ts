@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { MigrationSource } from './checker';
 
 /** A path given by the user that cannot be read as migrations. */
@@ -36,18 +36,22 @@ export function collectMigrationFiles(paths: readonly string[], workingDirectory
 }
 
 function sqlFilesUnder(directory: string): string[] {
-  const found: string[] = [];
-  const walk = (current: string): void => {
+  // Each file's path relative to `directory` is built during the walk (it is a sort key).
+  const found: Array<{ path: string; name: string; relativePath: string }> = [];
+  const walk = (current: string, relativeDirectory: string): void => {
     for (const entry of readdirSync(current, { withFileTypes: true })) {
       const path = join(current, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.isFile() && entry.name.toLowerCase().endsWith('.sql')) found.push(path);
+      const relativePath = relativeDirectory === '' ? entry.name : `${relativeDirectory}${sep}${entry.name}`;
+      if (entry.isDirectory()) walk(path, relativePath);
+      else if (entry.isFile() && entry.name.toLowerCase().endsWith('.sql')) found.push({ path, name: entry.name, relativePath });
     }
   };
-  walk(directory);
+  walk(directory, '');
   // Migration tools order by the version in the file name, wherever the file sits.
   const collator = new Intl.Collator('en', { numeric: true });
-  return found.sort((a, b) => collator.compare(basename(a), basename(b)) || collator.compare(relative(directory, a), relative(directory, b)));
+  return found
+    .sort((a, b) => collator.compare(a.name, b.name) || collator.compare(a.relativePath, b.relativePath))
+    .map((file) => file.path);
 }
 
 /** Reads the files; each is named relative to the working directory when it lies below it. */
@@ -56,6 +60,15 @@ export function readMigrationSources(files: readonly string[], workingDirectory:
 }
 
 export function displayName(file: string, workingDirectory: string): string {
+  // A file below the working directory usually starts with it: then the rest of its path is the
+  // answer, without path.relative's general case (once per file adds up). Anything path.relative
+  // would normalise (`.`, `..`, doubled separators) takes the general case.
+  const prefix = workingDirectory.endsWith(sep) ? workingDirectory : `${workingDirectory}${sep}`;
+  const rest = file.startsWith(prefix) ? file.slice(prefix.length) : '';
+  if (rest !== '' && isAbsolute(workingDirectory) && !rest.startsWith('.') && !rest.startsWith(sep)
+    && !rest.includes(`${sep}.`) && !rest.includes(`${sep}${sep}`)) {
+    return rest.split(sep).join('/');
+  }
   const relativePath = relative(workingDirectory, file);
   const outside = relativePath.startsWith('..') || isAbsolute(relativePath);
   return outside ? file : relativePath.split(sep).join('/');

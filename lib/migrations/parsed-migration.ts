@@ -54,19 +54,23 @@ export function readParseOutput(source: SourceText, raw: RawParseOutput): Parsed
 
   const commentsByStatement = spans.map(() => [] as SqlComment[]);
   const allComments: SqlComment[] = [];
+  // Spans and comments are both in text order, so two cursors replace a search per comment:
+  // `ended` counts the statements that end before the comment, `next` is the first that starts after it.
+  let ended = 0;
+  let next = 0;
   for (const token of comments) {
     const comment = { text: source.sliceBytes(token.start, token.end), position: source.positionOfByte(token.start) };
     allComments.push(comment);
+    while (ended < spans.length && spans[ended].last <= token.start) ended++;
+    while (next < spans.length && spans[next].first < token.end) next++;
     // A comment on the line where a statement ends belongs to that statement (a trailing note);
     // otherwise it belongs to the next statement if nothing but comments separate them.
-    const trailing = spans.findLastIndex((span, index) => span.last <= token.start && endLines[index] === comment.position.line);
-    if (trailing >= 0) {
-      commentsByStatement[trailing].push(comment);
+    if (ended > 0 && endLines[ended - 1] === comment.position.line) {
+      commentsByStatement[ended - 1].push(comment);
       continue;
     }
-    const next = spans.findIndex((span) => span.first >= token.end);
     const previousEnd = next > 0 ? spans[next - 1].last : 0;
-    if (next >= 0 && token.start >= previousEnd) commentsByStatement[next].push(comment);
+    if (next < spans.length && token.start >= previousEnd) commentsByStatement[next].push(comment);
   }
 
   const statements = spans.map((span, index): ParsedStatement => ({
@@ -125,7 +129,15 @@ function commentsInGap(source: SourceText, startByte: number, endByte: number): 
   const gap = source.sliceBytes(startByte, endByte);
   if (!gap.includes('--') && !gap.includes('/*')) return [];
   const found: RawToken[] = [];
-  const byteAt = (index: number): number => startByte + Buffer.byteLength(gap.slice(0, index), 'utf8');
+  // Byte offset of a character index of the gap. Indices only grow, so each call measures just the
+  // characters since the previous one (measuring from the gap's start each time is quadratic).
+  let measuredIndex = 0;
+  let measuredByte = startByte;
+  const byteAt = (index: number): number => {
+    measuredByte += Buffer.byteLength(gap.slice(measuredIndex, index), 'utf8');
+    measuredIndex = index;
+    return measuredByte;
+  };
   let index = 0;
   while (index < gap.length) {
     if (gap.startsWith('--', index)) {

@@ -73,10 +73,11 @@ export function alterCommandHits(
   message: (table: string, command: AlterTableCmd) => string | undefined,
 ): RuleHit[] {
   const altered = alteredTable(subject);
-  if (!altered || isNewTable(subject, altered.relation)) return [];
-  return altered.commands
-    .filter((command) => command.subtype === subtype)
-    .map((command) => message(altered.table, command))
-    .filter((text): text is string => text !== undefined)
-    .map((text) => ({ message: text }));
+  if (!altered || !altered.commands.some((command) => command.subtype === subtype) || isNewTable(subject, altered.relation)) return [];
+  const hits: RuleHit[] = [];
+  for (const command of altered.commands) {
+    const text = command.subtype === subtype ? message(altered.table, command) : undefined;
+    if (text !== undefined) hits.push({ message: text });
+  }
+  return hits;
 }

@@ -16,39 +16,42 @@ export interface SourcePosition {
  * comment is enough), so every conversion goes through this class.
  */
 export class SourceText {
-  private readonly bytes: Buffer;
-  private readonly ascii: boolean;
+  /** The UTF-8 encoding; absent for ASCII texts, whose byte offsets are string indices. */
+  private readonly bytes: Buffer | undefined;
+  private readonly bytesInText: number;
   /** Byte offset at which each line starts (line 1 at index 0). */
   private readonly lineStartBytes: number[];
 
   constructor(public readonly text: string) {
-    this.bytes = Buffer.from(text, 'utf8');
-    this.ascii = this.bytes.length === text.length;
+    // Most migrations are ASCII: skip encoding them (a checker run builds one SourceText per file).
+    this.bytesInText = Buffer.byteLength(text, 'utf8');
+    this.bytes = this.bytesInText === text.length ? undefined : Buffer.from(text, 'utf8');
     this.lineStartBytes = [0];
-    for (let i = 0; i < this.bytes.length; i++) {
-      if (this.bytes[i] === 0x0a) this.lineStartBytes.push(i + 1);
+    const searched = this.bytes ?? text;
+    for (let newline = searched.indexOf('\n'); newline >= 0; newline = searched.indexOf('\n', newline + 1)) {
+      this.lineStartBytes.push(newline + 1);
     }
   }
 
   /** Length of the text in UTF-8 bytes. */
   public get byteLength(): number {
-    return this.bytes.length;
+    return this.bytesInText;
   }
 
   /** The text between two UTF-8 byte offsets. */
   public sliceBytes(startByte: number, endByte: number): string {
-    if (this.ascii) return this.text.slice(startByte, endByte);
+    if (!this.bytes) return this.text.slice(startByte, endByte);
     return this.bytes.subarray(startByte, endByte).toString('utf8');
   }
 
   /** Line and column of a UTF-8 byte offset (statement and token locations). */
   public positionOfByte(byteOffset: number): SourcePosition {
-    const offset = Math.max(0, Math.min(byteOffset, this.bytes.length));
+    const offset = Math.max(0, Math.min(byteOffset, this.bytesInText));
     const lineIndex = this.lineIndexOfByte(offset);
     const lineStart = this.lineStartBytes[lineIndex];
-    const column = this.ascii
-      ? offset - lineStart + 1
-      : countCodePoints(this.bytes.subarray(lineStart, offset).toString('utf8')) + 1;
+    const column = this.bytes
+      ? countCodePoints(this.bytes.subarray(lineStart, offset).toString('utf8')) + 1
+      : offset - lineStart + 1;
     return { line: lineIndex + 1, column };
   }
 

@@ -126,7 +126,8 @@ export function kindOf(node: SyntaxNode | undefined): string | undefined {
 
 /** The fields of a node when it has the given type, else undefined. */
 export function bodyOf<T>(node: SyntaxNode | undefined, kind: string): T | undefined {
-  if (!node || kindOf(node) !== kind) return undefined;
+  // Rules mostly ask nodes about types they are not: answer those without listing the node's keys.
+  if (!node || node[kind] === undefined || kindOf(node) !== kind) return undefined;
   return node[kind] as T;
 }
 
