@@ -67,7 +67,7 @@ describe('a service releases through its rollout state machine on cdk deploy', (
     expect(service.greenAlarms).toHaveLength(1);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
     for (const [alarms, fleet] of [[service.blueAlarms, service.blue], [service.greenAlarms, service.green]] as const) {
-      const alarm = json.Resources[idOf(stack, alarms[0] as cloudwatch.Alarm)].Properties;
+      const alarm = json.Resources[idOf(stack, alarms[0] as cloudwatch.Alarm)].Properties as any;
       const dimensions = JSON.stringify(alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.Dimensions));
       expect(dimensions).toContain(idOf(stack, fleet.targetGroup));
     }
@@ -142,6 +142,21 @@ test('an HTTP smoke test needs the test listener the service creates', () => {
     testListener,
     smokeTest: SmokeTest.http({ path: '/health' }),
   })).toThrow(/Stack\/Web: smokeTest: SmokeTest\.http calls the test listener this service creates/);
+});
+
+test('every rollout state machine of a stack logs to the one shared log group', () => {
+  const { stack, vpc } = newStack();
+  newService(stack, vpc, {}, 'Api');
+  newService(stack, vpc, { testListenerPort: 9100 }, 'Web');
+  const template = Template.fromStack(stack);
+  const destinations = rolloutStateMachines(template).map((r: any) =>
+    JSON.stringify(r.Properties.LoggingConfiguration.Destinations));
+  expect(destinations).toHaveLength(2);
+  expect(destinations[0]).toContain('CdkBlueGreenRolloutLogs');
+  expect(destinations[1]).toBe(destinations[0]);
+  const stateMachineLogGroups = Object.keys(template.findResources('AWS::Logs::LogGroup'))
+    .filter((id) => id.includes('Rollout') && !id.startsWith('CdkBlueGreenRolloutHandler'));
+  expect(stateMachineLogGroups).toEqual([expect.stringMatching(/^CdkBlueGreenRolloutLogs/)]);
 });
 
 test('nested services get distinct rollout names from their construct paths', () => {

@@ -223,7 +223,7 @@ export class RolloutStateMachine extends Construct {
       loadBalancerFullName: props.smokeTestNetwork?.loadBalancerFullName,
     });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const logGroup = sharedRolloutLogGroup(this);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition.start),
@@ -596,6 +596,18 @@ function createBuiltInAlarms(
     // No requests means no errors and no latency: a color without traffic must not look broken.
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   })];
+}
+
+/**
+ * The stack's one log group for every rollout state machine in it, like the shared handlers: one
+ * per service would cost a resource each against CloudFormation's 500-resource limit. Each event
+ * carries its execution ARN, which names the state machine, so the services stay apart.
+ */
+function sharedRolloutLogGroup(scope: Construct): logs.ILogGroup {
+  const stack = Stack.of(scope);
+  const id = 'CdkBlueGreenRolloutLogs';
+  return stack.node.tryFindChild(id) as logs.LogGroup | undefined
+    ?? new logs.LogGroup(stack, id, { retention: logs.RetentionDays.THREE_MONTHS });
 }
 
 function createSmokeTestFunction(
