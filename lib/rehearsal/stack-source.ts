@@ -24,7 +24,16 @@ export function sourceFromStack(stack: Stack): StackSource {
   if (cached) {
     return cached;
   }
-  const template = Template.fromStack(stack).toJSON() as CfnTemplate;
+  // The template linter that aws-cdk-lib runs on every synthesis is most of the synthesis time and
+  // tells a rehearsal nothing (the construct tests check templates), so it is off for this synth.
+  const validation = process.env.CDK_VALIDATION;
+  process.env.CDK_VALIDATION = 'false';
+  let template: CfnTemplate;
+  try {
+    template = Template.fromStack(stack).toJSON() as CfnTemplate;
+  } finally {
+    if (validation === undefined) delete process.env.CDK_VALIDATION; else process.env.CDK_VALIDATION = validation;
+  }
   const constructPaths = new Map<string, string>();
   const codeDirectories = new Map<string, string>();
   for (const construct of stack.node.findAll()) {
