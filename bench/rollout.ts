@@ -2,8 +2,9 @@
 // Lambda invocations per default rollout and what they cost at public prices, and how long after
 // an alarm the traffic is fully back on the old color. `npx tsx bench/rollout.ts` runs it alone.
 import '../test/setup';
+import { App } from 'aws-cdk-lib';
+import { BasicServiceStack } from '../examples/basic-service';
 import { alarm, at, rehearse, type RehearsalResult } from '../lib/rehearsal';
-import { serviceStack } from '../test/rehearsal/fixtures/service-stack';
 
 /** Public prices, us-east-1 (checked 2026): Step Functions standard, Lambda requests and arm64 compute. */
 const PRICES = {
@@ -21,7 +22,9 @@ const GOALS = { transitions: 300, secondsToRestore: 10 };
 const input = { from: 'BLUE', to: 'GREEN', reason: 'bench' };
 
 export async function benchRollout(): Promise<void> {
-  const { stack } = serviceStack();
+  // The example app: one service, default plan, built-in alarms.
+  const stack = new BasicServiceStack(new App(), 'BlueGreenBasic', { env: { region: 'us-east-1' } });
+  const greenAlarm = stack.service.greenAlarms[0].node.path;
   // Synthesis, bundle loading and JIT warm-up are not part of a rollout's cost.
   await rehearse({ stack, input });
 
@@ -38,7 +41,7 @@ export async function benchRollout(): Promise<void> {
   };
   const total = cost.stepFunctions + cost.lambdaRequests + cost.lambdaCompute;
 
-  console.log('Default plan (10% → 50% → 100%, 5-minute bakes, 10 s polls), BLUE → GREEN:');
+  console.log('Example app (examples/basic-service.ts), default plan (10% → 50% → 100%, 5-minute bakes, 10 s polls), BLUE → GREEN:');
   row('outcome', result.status);
   row('virtual duration', `${result.durationSeconds} s`);
   row('rehearsal wall time', `${wallMs.toFixed(0)} ms (after a warm-up run)`);
@@ -50,10 +53,10 @@ export async function benchRollout(): Promise<void> {
     `${gbSeconds.toFixed(2)} GB-s at $${PRICES.perArmGbSecond}/GB-s (arm64), assuming ${ASSUMED_MS_PER_INVOCATION} ms per invocation`);
   row('total per rollout', usd(total), `${(1000 * total).toFixed(2)} USD per 1,000 rollouts`);
 
-  console.log('\nAlarm during each bake (alarm enters ALARM 1 s after an alarm check, the slowest case within one poll):');
+  console.log(`\nAlarm ${stack.service.greenAlarms[0].node.id} during each bake (enters ALARM 1 s after an alarm check, the slowest case within one poll):`);
   for (const [index, stepStart] of [0, 300, 600].entries()) {
     const alarmAt = stepStart + 121;
-    const failed = await rehearse({ stack, input, scenario: [at(alarmAt, alarm('CheckoutErrors', 'ALARM'))] });
+    const failed = await rehearse({ stack, input, scenario: [at(alarmAt, alarm(greenAlarm, 'ALARM'))] });
     const restoredAt = restoredTime(failed);
     const seconds = restoredAt === undefined ? 'not restored' : `${(restoredAt - alarmAt).toFixed(0)} s`;
     row(`step ${index + 1} (${[10, 50, 100][index]}%)`, `alarm at ${alarmAt} s → BLUE 100% at ${restoredAt ?? '-'} s: ${seconds}`,
