@@ -5,6 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { Color } from './color';
@@ -17,6 +18,7 @@ import { RolloutColor, RolloutStateMachine, SmokeTestNetwork } from './rollout/r
 import { SmokeTest } from './rollout/smoke-test';
 import { LiveFleetGuard } from './guard/live-fleet-guard';
 import { validateFleetProps } from './private/fleet-validation';
+import { acknowledgeFleet } from './private/nag-acknowledgements';
 import { PropErrors } from './private/prop-validation';
 import { MATCH_ALL_PATHS, toRuleConditions, validateRuleConditions } from './traffic/rule-conditions';
 import { RulePlacement, TrafficRule } from './traffic/traffic-rule';
@@ -398,8 +400,15 @@ export class BlueGreenService extends Construct {
       instancePort,
       deregistrationDelay: props.deregistrationDelay,
     };
-    this.blue = new Fleet(this, 'Blue', { ...props.blue, ...fleetProps, color: Color.BLUE });
-    this.green = new Fleet(this, 'Green', { ...props.green, ...fleetProps, color: Color.GREEN });
+    const sharedProfile = this.createSharedInstanceProfile(props);
+    this.blue = new Fleet(this, 'Blue', {
+      ...props.blue, ...fleetProps, color: Color.BLUE,
+      instanceProfile: usesSharedInstanceRole(props.blue) ? sharedProfile : undefined,
+    });
+    this.green = new Fleet(this, 'Green', {
+      ...props.green, ...fleetProps, color: Color.GREEN,
+      instanceProfile: usesSharedInstanceRole(props.green) ? sharedProfile : undefined,
+    });
 
     let live: RulePlacement;
     let test: RulePlacement;
@@ -442,7 +451,9 @@ export class BlueGreenService extends Construct {
     this.trafficRule = this.createTrafficRule(live, test);
     this.trafficRuleArn = this.trafficRule.ruleArn;
     this.testTrafficRuleArn = this.trafficRule.testRuleArn;
-    this.createLiveFleetGuard(this.trafficRule);
+    const guard = this.createLiveFleetGuard(this.trafficRule);
+    // Like each fleet's own profile: CloudFormation runs the guard before it touches the profile.
+    sharedProfile?.node.addDependency(guard);
 
     this.rolloutEngine = this.createRollout(props);
     this.rolloutStateMachine = this.rolloutEngine.stateMachine;
@@ -572,6 +583,25 @@ export class BlueGreenService extends Construct {
    * Builds the guard CloudFormation updates before either fleet (invariant 3): it depends on the
    * traffic resource (it reads the live weights of its rule), and both fleets depend on it.
    */
+  /**
+   * One instance role and profile for the colors that bring neither a role nor statements of their
+   * own: with both, a service costs two resources fewer. Whether a color uses it depends only on that
+   * color's props, so changing one color never moves the other to another instance profile (its
+   * launch template would change, and it may be the live one).
+   */
+  private createSharedInstanceProfile(props: BlueGreenServiceProps): iam.InstanceProfile | undefined {
+    if (!usesSharedInstanceRole(props.blue) && !usesSharedInstanceRole(props.green)) {
+      return undefined;
+    }
+    const role = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: `${this.node.path} instances of the colors without a role or statements of their own`,
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    });
+    acknowledgeFleet(role);
+    return new iam.InstanceProfile(this, 'InstanceProfile', { role });
+  }
+
   private createLiveFleetGuard(traffic: TrafficRule): LiveFleetGuard {
     return new LiveFleetGuard(this, 'LiveFleetGuard', {
       serviceName: this.node.path,
@@ -835,4 +865,9 @@ function rolloutServiceName(service: Construct): string {
   if (name.length > 0 && name.length <= 80) return name;
   const hash = createHash('sha256').update(service.node.path).digest('hex').slice(0, 8);
   return `${name.slice(0, 71)}-${hash}`.replace(/^[^A-Za-z0-9]+/, 's');
+}
+
+/** A color with neither `role` nor `policyStatements` runs with the service's shared instance role. */
+function usesSharedInstanceRole(options: FleetOptions): boolean {
+  return options.role === undefined && (options.policyStatements ?? []).length === 0;
 }

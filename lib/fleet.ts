@@ -78,6 +78,10 @@ export interface FleetOptions {
   /**
    * IAM role of the instances.
    *
+   * In a `BlueGreenService`, a color with neither `role` nor `policyStatements` runs with the
+   * service's instance role, which both such colors share (one role and one instance profile
+   * instead of two of each, so more services fit in a stack).
+   *
    * @default - a new role trusted by EC2 with the AWS managed policy `AmazonSSMManagedInstanceCore`
    * (Session Manager, patching, Run Command) and nothing else
    */
@@ -86,7 +90,14 @@ export interface FleetOptions {
   /**
    * Statements added to the instances' role, for example access to the application's bucket.
    *
-   * Adding statements does not change the launch configuration, so it is allowed on the live color.
+   * In a `BlueGreenService`, a color with statements gets a role of its own (even when the other
+   * color lists the same statements), so one color's statements never reach the other color's
+   * instances; a color without them shares the service's instance role.
+   *
+   * Changing the statements of a color that already has some does not change its launch
+   * configuration, so it is allowed on the live color. Giving a color its first statement, or
+   * removing its last one, moves it between its own role and the shared one, which changes its
+   * launch template: do that on the idle color.
    *
    * @default - none
    */
@@ -155,6 +166,14 @@ export interface FleetProps extends FleetOptions {
    * @default - a new security group that allows all outbound traffic and no inbound traffic
    */
   readonly instanceSecurityGroup?: ec2.ISecurityGroup;
+
+  /**
+   * Instance profile of the instances, with its role, for example one shared with the other color
+   * (`role` must then be unset). `policyStatements` are added to its role.
+   *
+   * @default - an instance profile for `role`
+   */
+  readonly instanceProfile?: iam.IInstanceProfile;
 
   /**
    * Port the application listens on.
@@ -228,6 +247,11 @@ export class Fleet extends Construct implements ec2.IConnectable {
       errors.add('color', `(${String(props.color)}) must be Color.BLUE or Color.GREEN.`);
     }
     errors.required('vpc', props.vpc, 'the VPC the fleet runs in');
+    if (props.instanceProfile && props.role) {
+      errors.add('instanceProfile', 'and role cannot both be set: the instance profile already carries the role. Set one of them.');
+    } else if (props.instanceProfile && !props.instanceProfile.role) {
+      errors.add('instanceProfile', 'must carry its role (new iam.InstanceProfile, or InstanceProfile.fromInstanceProfileAttributes with `role`).');
+    }
     errors.throwIfAny();
 
     this.color = props.color;
@@ -242,7 +266,7 @@ export class Fleet extends Construct implements ec2.IConnectable {
       allowAllOutbound: true,
     });
 
-    this.role = props.role ?? new iam.Role(this, 'InstanceRole', {
+    this.role = props.instanceProfile?.role ?? props.role ?? new iam.Role(this, 'InstanceRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: `${this.node.path} instances`,
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
@@ -256,7 +280,8 @@ export class Fleet extends Construct implements ec2.IConnectable {
       machineImage: props.machineImage,
       instanceType: props.instanceType ?? DEFAULT_INSTANCE_TYPE,
       userData,
-      role: this.role,
+      // LaunchTemplate refuses both; without a given profile it creates one for the role.
+      ...(props.instanceProfile ? { instanceProfile: props.instanceProfile } : { role: this.role }),
       securityGroup: this.instanceSecurityGroup,
       keyPair: props.keyPair,
       requireImdsv2: true,
@@ -394,12 +419,15 @@ export class Fleet extends Construct implements ec2.IConnectable {
       LaunchTemplate: Lazy.string({
         produce: () => {
           // Image, instance type and user data are compared in clear by the guard; the hash covers
-          // everything else that defines an instance of this color.
+          // everything else that defines an instance of this color. The launch template names only
+          // the instance profile, whose role can be swapped in place: the role is hashed too. Its
+          // statements are not (adding some is allowed on the live color).
           const data = { ...(stack.resolve(cfnTemplate.launchTemplateData) as Record<string, unknown>) };
           delete data.imageId;
           delete data.instanceType;
           delete data.userData;
-          return sha256(canonicalJson({ launchTemplate: data, healthCheck: this.healthCheckSettings }));
+          const role = stack.resolve(this.role.roleArn);
+          return sha256(canonicalJson({ launchTemplate: data, role, healthCheck: this.healthCheckSettings }));
         },
       }),
     };

@@ -3,8 +3,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { BlueGreenService, Color } from '../lib';
+import { BlueGreenService, BlueGreenServiceProps, Color, Fleet } from '../lib';
 import {
   colorOptions,
   dependsOn,
@@ -154,6 +155,22 @@ describe('the README snippet (vpc, blue, green, live) is a complete service', ()
     }
   });
 
+  test('both colors share one instance role and one instance profile', () => {
+    const instanceRoles = Object.entries(template.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] } },
+    }));
+    expect(instanceRoles.map(([id]) => id)).toEqual([expect.stringMatching(/^WebInstanceRole/)]);
+    const profiles = resourcesOfType(json, 'AWS::IAM::InstanceProfile');
+    expect(profiles).toHaveLength(1);
+    const [[profileId, profile]] = profiles;
+    expect(profile.Properties!.Roles).toEqual([{ Ref: instanceRoles[0][0] }]);
+    for (const fleet of [service.blue, service.green]) {
+      expect(service.fleet(fleet.color).role).toBe(service.blue.role);
+      expect(json.Resources[idOf(stack, fleet.launchTemplate)].Properties!.LaunchTemplateData.IamInstanceProfile)
+        .toEqual({ Arn: { 'Fn::GetAtt': [profileId, 'Arn'] } });
+    }
+  });
+
   test('the instance role allows Session Manager and nothing else', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({
@@ -217,7 +234,8 @@ describe('the README snippet (vpc, blue, green, live) is a complete service', ()
       ...resourcesOfType(json, 'AWS::AutoScaling::AutoScalingGroup'),
       ...resourcesOfType(json, 'AWS::IAM::InstanceProfile'),
     ];
-    expect(fleetResources).toHaveLength(6);
+    // Two launch templates, two groups, and the instance profile both colors share.
+    expect(fleetResources).toHaveLength(5);
     for (const [, resource] of fleetResources) {
       expect(dependsOn(resource)).toContain(guardId);
     }
@@ -245,6 +263,55 @@ describe('the README snippet (vpc, blue, green, live) is a complete service', ()
     expect(service.blue.metricUnhealthyHostCount().metricName).toBe('UnHealthyHostCount');
     expect(service.blue.metricUnhealthyHostCount().statistic).toBe('Maximum');
     expect(service.blue.metricHealthyHostCount().statistic).toBe('Minimum');
+  });
+});
+
+describe('instance roles: shared unless a color brings its own role or statements', () => {
+  const readReleases = new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::releases/*'] });
+
+  function instanceSetup(extra: Partial<BlueGreenServiceProps>) {
+    const { stack, vpc } = newStack();
+    const service = newService(stack, vpc, extra);
+    const { json } = synth(stack);
+    const profileOf = (fleet: Fleet) => json.Resources[idOf(stack, fleet.launchTemplate)].Properties!.LaunchTemplateData.IamInstanceProfile;
+    const statementsOf = (role: iam.IRole) => resourcesOfType(json, 'AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties!.Roles) === JSON.stringify([{ Ref: idOf(stack, role) }]))
+      .flatMap(([, p]) => p.Properties!.PolicyDocument.Statement);
+    const guard = resourcesOfType(json, GUARD)[0][1].Properties!;
+    return { stack, service, json, profileOf, statementsOf, guard };
+  }
+
+  test("a color with statements gets its own role with them; the other color's role does not get them", () => {
+    const { service, json, profileOf, statementsOf } = instanceSetup({ green: colorOptions('v2', { policyStatements: [readReleases] }) });
+    expect(service.green.role).not.toBe(service.blue.role);
+    expect(statementsOf(service.green.role)).toEqual([expect.objectContaining({ Action: 's3:GetObject', Resource: 'arn:aws:s3:::releases/*' })]);
+    expect(statementsOf(service.blue.role)).toEqual([]);
+    expect(profileOf(service.green)).not.toEqual(profileOf(service.blue));
+    expect(resourcesOfType(json, 'AWS::IAM::InstanceProfile')).toHaveLength(2);
+  });
+
+  test('colors with the same statements still get a role each (no shared role is left over)', () => {
+    const { service, json } = instanceSetup({
+      blue: colorOptions('v1', { policyStatements: [readReleases] }),
+      green: colorOptions('v2', { policyStatements: [readReleases] }),
+    });
+    expect(service.green.role).not.toBe(service.blue.role);
+    expect(Object.keys(json.Resources).filter((id) => id.startsWith('WebInstanceRole') || id.startsWith('WebInstanceProfile'))).toEqual([]);
+  });
+
+  test("a color with a role of its own uses it; the other keeps the shared role", () => {
+    const { stack, vpc } = newStack();
+    const appRole = new iam.Role(stack, 'AppRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+    const service = newService(stack, vpc, { blue: colorOptions('v1', { role: appRole }) });
+    expect(service.blue.role).toBe(appRole);
+    expect(idOf(stack, service.green.role as iam.Role)).toMatch(/^WebInstanceRole/);
+  });
+
+  test("invariant 3: one color's statements never change the other color's configuration", () => {
+    const plain = instanceSetup({});
+    const greenWithStatements = instanceSetup({ green: colorOptions('v2', { policyStatements: [readReleases] }) });
+    expect(greenWithStatements.guard.BlueConfig).toEqual(plain.guard.BlueConfig);
+    expect(greenWithStatements.guard.GreenConfig.LaunchTemplate).not.toBe(plain.guard.GreenConfig.LaunchTemplate);
   });
 });
 

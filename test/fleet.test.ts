@@ -110,6 +110,42 @@ describe('fleet options', () => {
     });
   });
 
+  test('a given instance profile is used with its role, which receives the extra statements', () => {
+    const { stack, vpc } = newStack();
+    const role = new iam.Role(stack, 'SharedRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+    const instanceProfile = new iam.InstanceProfile(stack, 'SharedProfile', { role });
+    const fleet = new Fleet(stack, 'Fleet', {
+      ...colorOptions('v1'),
+      vpc,
+      color: Color.BLUE,
+      instanceProfile,
+      policyStatements: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] })],
+    });
+    const template = Template.fromStack(stack);
+    expect(fleet.role).toBe(role);
+    template.resourceCountIs('AWS::IAM::InstanceProfile', 1);
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({ IamInstanceProfile: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('SharedProfile'), 'Arn'] } } }),
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('SharedRole') }],
+      PolicyDocument: { Statement: [Match.objectLike({ Action: 's3:GetObject' })] },
+    });
+  });
+
+  test.each<[string, (stack: Stack) => Partial<FleetProps>, RegExp]>([
+    ['instanceProfile and role', (stack) => {
+      const role = new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+      return { role, instanceProfile: new iam.InstanceProfile(stack, 'P', { role }) };
+    }, /instanceProfile and role cannot both be set/],
+    ['an instance profile without its role', (stack) => ({
+      instanceProfile: iam.InstanceProfile.fromInstanceProfileName(stack, 'P', 'ops'),
+    }), /instanceProfile must carry its role/],
+  ])('refuses %s with a message naming the prop', (_name, props, message) => {
+    const { stack, vpc } = newStack();
+    expect(() => new Fleet(stack, 'Fleet', { ...colorOptions('v1'), vpc, color: Color.BLUE, ...props(stack) })).toThrow(message);
+  });
+
   test('update policy can be replaced', () => {
     const { template } = fleetTemplate({ updatePolicy: autoscaling.UpdatePolicy.replacingUpdate() });
     template.hasResource('AWS::AutoScaling::AutoScalingGroup', {
@@ -204,9 +240,21 @@ describe('the configuration the live-fleet guard compares', () => {
       .not.toBe(baseline.LaunchTemplate);
   });
 
-  test('the hash does not change when statements are added to the instance role', () => {
+  test('the hash does not change when statements are added to a color that has some', () => {
+    const read = new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] });
+    const write = new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: ['arn:aws:s3:::b/*'] });
+    expect(blueConfig({ policyStatements: [read, write] }).LaunchTemplate).toBe(blueConfig({ policyStatements: [read] }).LaunchTemplate);
+  });
+
+  test("the hash changes when a color's first statement moves it from the shared role to its own", () => {
     const withStatement = blueConfig({ policyStatements: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] })] });
-    expect(withStatement.LaunchTemplate).toBe(baseline.LaunchTemplate);
+    expect(withStatement.LaunchTemplate).not.toBe(baseline.LaunchTemplate);
+  });
+
+  test('the hash changes with the role, although the launch template names only the instance profile', () => {
+    const roleNamed = (name: string) => (stack: Stack) => ({ role: iam.Role.fromRoleName(stack, 'AppRole', name) });
+    expect(blueConfig(roleNamed('app-v1')).LaunchTemplate).toBe(blueConfig(roleNamed('app-v1')).LaunchTemplate);
+    expect(blueConfig(roleNamed('app-v2')).LaunchTemplate).not.toBe(blueConfig(roleNamed('app-v1')).LaunchTemplate);
   });
 
   test('the green configuration is independent of blue changes', () => {
