@@ -36,6 +36,8 @@ export interface ExecutionRecord {
   readonly history: HistoryEvent[];
   /** Settles when the execution has stopped (never rejects). */
   readonly done: Promise<void>;
+  /** StopExecution: the execution ends ABORTED at once; no Catch or rollback runs (as in Step Functions). */
+  stop(error?: string, cause?: string): void;
 }
 
 /** Runs a Task state's resource: the Lambda function behind an ARN, or an integration. */
@@ -72,6 +74,35 @@ export function startExecution(options: StartExecutionOptions): ExecutionRecord 
     lambdaInvocations: 0,
     history: [],
     done: new Promise<void>((resolve) => { settle = resolve; }),
+    stop: (error?: string, cause?: string) => {
+      if (record.status !== 'RUNNING' || stopped) return;
+      // As in Step Functions: ABORTED at once, no Catch, no rollback. A Lambda already running
+      // finishes its invocation; the interpreter is then stopped before the next state.
+      stopped = { error, cause };
+      record.status = 'ABORTED';
+      record.error = error;
+      record.cause = cause;
+      record.stopDate = new Date(clock.now());
+      record.history.push({ t: clock.elapsedSeconds(), type: 'ExecutionAborted', error, cause });
+      pendingSleep?.interrupt();
+    },
+  };
+  let stopped: { error?: string; cause?: string } | undefined;
+  let pendingSleep: { interrupt(): void } | undefined;
+  const sleep = async (seconds: number) => {
+    const wait = clock.interruptibleSleep(seconds);
+    pendingSleep = wait;
+    try {
+      await wait.done;
+    } finally {
+      pendingSleep = undefined;
+    }
+  };
+  // Thrown into the interpreter after a stop: neither retried nor caught, so the execution ends.
+  const stopIfRequested = () => {
+    if (stopped) {
+      throw Object.assign(new Error(stopped.cause ?? 'stopped'), { name: stopped.error ?? 'Stopped', isRetryable: false, isCatchable: false });
+    }
   };
 
   const retryAttempts = new Map<string, number[]>();
@@ -80,26 +111,31 @@ export function startExecution(options: StartExecutionOptions): ExecutionRecord 
   for (const [stateName, task] of tasks) {
     const run = waits.has(stateName)
       ? async (input: unknown) => {
-        await clock.sleep(waitSeconds(waits.get(stateName)!, input, clock.now(), stateName));
+        await sleep(waitSeconds(waits.get(stateName)!, input, clock.now(), stateName));
         return input;
       }
       : (input: unknown) => options.invokeTask(record, stateName, task, input);
     handlers[stateName] = async (input: any) => {
+      stopIfRequested();
+      let result: unknown;
       try {
-        const result = await run(input);
-        retryAttempts.delete(stateName);
-        return result;
+        result = await run(input);
       } catch (error) {
+        stopIfRequested();
         // The interpreter retries at once (interval overridden to 0); the back-off it would have
         // waited passes here, in virtual time, with the interpreter's own attempt counting.
         const delay = retryDelaySeconds(task, error as Error, retryAttempts, stateName);
         if (delay === undefined) {
           retryAttempts.delete(stateName);
         } else {
-          await clock.sleep(delay);
+          await sleep(delay);
+          stopIfRequested();
         }
         throw error;
       }
+      stopIfRequested();
+      retryAttempts.delete(stateName);
+      return result;
     };
     if (task.Retry) {
       retryIntervalOverrides[stateName] = 0;
@@ -159,11 +195,16 @@ export function startExecution(options: StartExecutionOptions): ExecutionRecord 
 
   void clock.runProcess(async () => {
     try {
-      record.output = await run.result;
-      record.status = 'SUCCEEDED';
+      const output = await run.result;
+      if (!stopped) {
+        record.output = output;
+        record.status = 'SUCCEEDED';
+      }
     } catch (error) {
       const e = error as Error;
-      if (timedOut) {
+      if (stopped) {
+        // Already ABORTED when the stop was requested.
+      } else if (timedOut) {
         record.status = 'TIMED_OUT';
         record.error = 'States.Timeout';
         record.cause = `The execution ran longer than its TimeoutSeconds (${definition.TimeoutSeconds} s).`;
@@ -179,7 +220,7 @@ export function startExecution(options: StartExecutionOptions): ExecutionRecord 
       record.error = failed.error;
       record.cause = failed.cause;
     }
-    record.stopDate = new Date(clock.now());
+    record.stopDate ??= new Date(clock.now());
     settle();
   });
   return record;

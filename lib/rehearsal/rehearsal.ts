@@ -62,6 +62,8 @@ export interface ApiCall {
   readonly service: ServiceName;
   readonly operation: string;
   readonly caller?: string;
+  /** The resource the call names (rule, listener, target group, table, alarm, execution...), when it names one. */
+  readonly resource?: string;
   readonly error?: string;
 }
 
@@ -379,6 +381,14 @@ export class Rehearsal implements ScenarioWorld {
         ForwardConfig: { TargetGroups: COLORS.map((c) => ({ TargetGroupArn: targetGroups[c], Weight: weights[c] ?? 0 })) },
       }],
     }));
+  }
+
+  public stopRollout(name: string | undefined, who: string): void {
+    const running = this.executions.filter((e) => e.status === 'RUNNING' && (name === undefined || e.name === name));
+    if (running.length === 0) {
+      throw new Error(`rehearsal: no running execution${name ? ` named '${name}'` : ''} to stop.`);
+    }
+    running[0].stop('Rehearsal.Stopped', `stopped by ${who}`);
   }
 
   public startRollout(input: unknown, name?: string): void {
@@ -869,16 +879,16 @@ export class Rehearsal implements ScenarioWorld {
       const error = fault.throttling
         ? throttlingError(service, operation)
         : sdkError(service, fault.errorName as string, fault.message ?? `rehearsal: ${operation} failed (scripted)`);
-      this.calls.push({ t: this.clock.elapsedSeconds(), service, operation, caller, error: error.name });
+      this.calls.push({ t: this.clock.elapsedSeconds(), service, operation, caller, resource: resourceOf(input), error: error.name });
       throw error;
     }
     try {
       const output = await this.answer(service, operation, input);
-      this.calls.push({ t: this.clock.elapsedSeconds(), service, operation, caller });
+      this.calls.push({ t: this.clock.elapsedSeconds(), service, operation, caller, resource: resourceOf(input) });
       return { $metadata: { httpStatusCode: 200, requestId: `rehearsal-${this.calls.length}`, attempts: 1, totalRetryDelay: 0 }, ...output };
     } catch (error) {
       const translated = this.toSdkError(service, error as Error);
-      this.calls.push({ t: this.clock.elapsedSeconds(), service, operation, caller, error: translated.name });
+      this.calls.push({ t: this.clock.elapsedSeconds(), service, operation, caller, resource: resourceOf(input), error: translated.name });
       throw translated;
     }
   }
@@ -943,6 +953,12 @@ export class Rehearsal implements ScenarioWorld {
         return { executionArn: record.executionArn, startDate: record.startDate };
       }
       case 'SFN.DescribeExecution': return this.describeExecution(input.executionArn);
+      case 'SFN.StopExecution': {
+        const record = this.executions.find((e) => e.executionArn === input.executionArn);
+        if (!record) throw sdkError('SFN', 'ExecutionDoesNotExist', `Execution Does Not Exist: '${input.executionArn}'`);
+        record.stop(input.error, input.cause);
+        return { stopDate: new Date(this.clock.now()) };
+      }
       case 'SFN.ListExecutions': return this.listExecutions(input);
       case 'Lambda.Invoke': return this.lambdaInvoke(input);
       case 'EC2.DescribeNetworkInterfaces': return lb.describeNetworkInterfaces(input);
@@ -1170,6 +1186,12 @@ function matchesConditions(conditions: any[], request: { readonly host: string; 
       default: return true;
     }
   });
+}
+
+function resourceOf(input: any): string | undefined {
+  const value = input?.RuleArn ?? input?.ListenerArn ?? input?.TargetGroupArn ?? input?.TableName ?? input?.AutoScalingGroupName
+    ?? input?.executionArn ?? input?.stateMachineArn ?? input?.FunctionName ?? input?.AlarmNames ?? input?.RuleArns;
+  return value === undefined ? undefined : Array.isArray(value) ? value.join(',') : String(value);
 }
 
 function collectReferences(value: unknown, into: Set<string>): void {

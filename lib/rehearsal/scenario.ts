@@ -11,6 +11,7 @@ export interface ScenarioWorld {
   setHealthyTargets(color: Color, healthy: number | undefined): void;
   setTraffic(weights: Partial<Record<Color, number>>, who: string): void;
   startRollout(input: unknown, name?: string): void;
+  stopRollout(name: string | undefined, who: string): void;
   note(event: string): void;
 }
 
@@ -115,6 +116,17 @@ export function startRollout(input: unknown, name?: string): ScenarioEvent {
   return {
     description: `a second rollout starts (${JSON.stringify(input)})`,
     apply: (world) => world.startRollout(input, name),
+  };
+}
+
+/**
+ * Someone stops a running execution (StopExecution, e.g. in the console). Step Functions runs no
+ * Catch and no rollback for a stopped execution: the weights stay where they were.
+ */
+export function stopRollout(name?: string, who = 'an operator'): ScenarioEvent {
+  return {
+    description: `${who} stops execution ${name ?? '(the running one)'}`,
+    apply: (world) => world.stopRollout(name, who),
   };
 }
 

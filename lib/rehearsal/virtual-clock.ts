@@ -73,22 +73,43 @@ export class VirtualClock {
 
   /** Blocks the calling process for `seconds` of virtual time. */
   public sleep(seconds: number): Promise<void> {
+    return this.interruptibleSleep(seconds).done;
+  }
+
+  /**
+   * A sleep that can be ended early: `interrupt()` resumes the process now (used when an
+   * execution is stopped while it waits).
+   */
+  public interruptibleSleep(seconds: number): { readonly done: Promise<void>; interrupt(): void } {
     if (!(seconds > 0)) {
-      return Promise.resolve();
+      return { done: Promise.resolve(), interrupt: () => undefined };
     }
     if (this.failure) {
-      return Promise.reject(this.failure);
+      return { done: Promise.reject(this.failure), interrupt: () => undefined };
     }
-    return new Promise((resolve, reject) => {
+    let timer: Timer | undefined;
+    let wake!: () => void;
+    const done = new Promise<void>((resolve, reject) => {
       this.active--;
-      this.push(this.nowMs + seconds * 1000, () => {
+      wake = () => {
         this.active++;
         resolve();
-      }, true, (error) => {
+      };
+      timer = this.push(this.nowMs + seconds * 1000, wake, true, (error) => {
         this.active++;
         reject(error);
       });
     });
+    return {
+      done,
+      interrupt: () => {
+        const index = timer ? this.timers.indexOf(timer) : -1;
+        if (index >= 0) {
+          this.timers.splice(index, 1);
+          wake();
+        }
+      },
+    };
   }
 
   /** Blocks the calling process until an absolute virtual time (no-op if it has passed). */

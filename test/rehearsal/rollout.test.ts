@@ -7,8 +7,8 @@
 // never rise on a color with fewer healthy targets than required) and throws if it breaks.
 import { Duration } from 'aws-cdk-lib';
 import {
-  alarm, at, failCall, handlerThrows, healthy, httpResponse, lambdaResult, rehearse, type RehearsalResult,
-  type RehearseProps, startRollout, throttle,
+  alarm, assertTrafficInvariant, at, failCall, handlerThrows, healthy, httpResponse, lambdaResult, rehearse, type RehearsalResult,
+  type RehearseProps, Rehearsal, startRollout, stopRollout, throttle,
 } from '../../lib/rehearsal';
 import { Rollout } from '../../lib/rollout/rollout';
 import { serviceStack } from './fixtures/service-stack';
@@ -200,4 +200,22 @@ test('a second rollout of the same service is refused while the first runs, and 
   expect(second.cause).toContain('rehearsal-1');
   expect(result.status).toBe('SUCCEEDED');
   expect(weightChanges(result).map(([t]) => t)).toEqual(STEP_STARTS);
+});
+
+test('a rollout stopped by hand keeps its split (Step Functions runs no rollback); the next rollout takes over the stale lock', async () => {
+  const world = Rehearsal.fromStack(web, { scenario: [at('2m', stopRollout())] });
+  await world.open();
+  try {
+    const stopped = await world.rollout(release);
+    expect([stopped.status, stopped.stopDate?.toISOString()]).toEqual(['ABORTED', '2026-01-05T09:02:00.000Z']);
+    await world.wait('5m');
+    expect(world.weights()).toEqual({ BLUE: 90, GREEN: 10 });
+
+    const next = await world.rollout({ ...release, reason: 'finish the release' }, 'next');
+    expect(next.status).toBe('SUCCEEDED');
+    expect(world.weights()).toEqual({ BLUE: 0, GREEN: 100 });
+  } finally {
+    world.close();
+  }
+  assertTrafficInvariant(world);
 });
