@@ -11,21 +11,45 @@ const CLOUDFORMATION_RESOURCE_LIMIT = 500;
 
 interface SynthFigures {
   readonly resources: number;
-  readonly templateBytes: number;
+  /** Undefined when the stack does not fit: CDK refuses to write its template. */
+  readonly templateBytes?: number;
   readonly synthMs: number;
 }
 
-/** Synthesizes one stack built by `build` and measures it. */
+/** CDK's synthesis error for a stack over the limit: «TooManyResourcesInStack» ... 634 is greater than allowed maximum of 500 */
+const TOO_MANY_RESOURCES = /TooManyResourcesInStack.*?(\d+) is greater than allowed maximum of \d+/s;
+
+/**
+ * Synthesizes one stack built by `build` and measures it. A stack over CloudFormation's limit is a
+ * figure too (how far over), not a crash: CDK refuses to synthesize it and its error names the count.
+ */
 function measure(build: (stack: Stack) => void): SynthFigures {
   const app = new App();
   const stack = new Stack(app, 'Bench', { env: { region: 'us-east-1' } });
   const start = performance.now();
   build(stack);
-  const assembly = app.synth();
+  let assembly;
+  try {
+    assembly = app.synth();
+  } catch (error) {
+    const over = TOO_MANY_RESOURCES.exec(String((error as Error).message ?? error));
+    if (!over) {
+      throw error;
+    }
+    return { resources: Number(over[1]), synthMs: performance.now() - start };
+  }
   const synthMs = performance.now() - start;
   const templateFile = path.join(assembly.directory, 'Bench.template.json');
   const body = fs.readFileSync(templateFile, 'utf8');
   return { resources: Object.keys(JSON.parse(body).Resources).length, templateBytes: Buffer.byteLength(body), synthMs };
+}
+
+/** Resources, template size and synth time, or the count and "does NOT fit" for a refused stack. */
+function figures(f: SynthFigures, resourcesWidth: number): string {
+  if (f.templateBytes === undefined) {
+    return `${f.resources} resources: does NOT fit`.padStart(resourcesWidth + 20);
+  }
+  return `${String(f.resources).padStart(resourcesWidth)} ${kib(f.templateBytes).padStart(9)} ${f.synthMs.toFixed(0).padStart(9)}`;
 }
 
 function sharedListener(stack: Stack) {
@@ -95,10 +119,7 @@ export function benchSynth(): void {
   for (const n of [1, 10, 20]) {
     const lib = measure(libraryServices(n));
     const bare = measure(bareServices(n));
-    console.log(
-      `${String(n).padStart(8)} | ${String(lib.resources).padStart(18)} ${kib(lib.templateBytes).padStart(9)} ${lib.synthMs.toFixed(0).padStart(9)}` +
-      ` | ${String(bare.resources).padStart(26)} ${kib(bare.templateBytes).padStart(9)} ${bare.synthMs.toFixed(0).padStart(9)}`,
-    );
+    console.log(`${String(n).padStart(8)} | ${figures(lib, 18)} | ${figures(bare, 26)}`);
     if (n === 20) {
       const verdict = lib.resources <= CLOUDFORMATION_RESOURCE_LIMIT ? 'fits' : 'DOES NOT fit';
       console.log(`         20 services on one listener: ${lib.resources} resources, ${verdict} CloudFormation's ${CLOUDFORMATION_RESOURCE_LIMIT}-resource limit`);
