@@ -307,10 +307,20 @@ export class Rehearsal implements ScenarioWorld {
     this.note('cdk deploy: stack update begins');
     this.source = nextSource;
     this.template = nextTemplate;
-    this.syncWithTemplate();
+    this.syncWithTemplate({ fleets: false });
+    const runnable = new Set(this.customResourcesToRun());
     const updated: string[] = [];
     let failure: CustomResourceResult | undefined;
-    for (const logicalId of this.customResourcesToRun()) {
+    // CloudFormation's order: a resource after everything it depends on. So a guard that the
+    // fleets depend on runs before they change, and the release after both fleets are updated.
+    for (const logicalId of this.deploymentOrder()) {
+      if (this.template.resource(logicalId).Type === 'AWS::AutoScaling::AutoScalingGroup') {
+        this.syncFleet(logicalId);
+        continue;
+      }
+      if (!runnable.has(logicalId)) {
+        continue;
+      }
       let result: CustomResourceResult;
       if (!previous.template.template.Resources[logicalId]) {
         result = await this.runCustomResource(logicalId, 'Create');
@@ -336,13 +346,20 @@ export class Rehearsal implements ScenarioWorld {
       durationSeconds: (this.clock.now() - startedAt) / 1000,
     });
     if (!failure) {
+      // Clean-up phase: custom resources the new template no longer has are deleted.
+      const removed = Object.keys(previous.template.template.Resources).filter((id) => !nextTemplate.template.Resources[id]);
+      for (const logicalId of removed.reverse()) {
+        if (previous.template.customResourceOutput(logicalId)) {
+          await this.runRemovedCustomResource(previous, logicalId);
+        }
+      }
       this.note('cdk deploy: UPDATE_COMPLETE');
       return report('UPDATE_COMPLETE');
     }
     this.note(`cdk deploy: ${this.template.describe(failure.logicalId)} failed, UPDATE_ROLLBACK_IN_PROGRESS`);
     this.source = previous.source;
     this.template = previous.template;
-    this.syncWithTemplate();
+    this.syncWithTemplate({ fleets: true });
     let rollbackFailed = false;
     for (const logicalId of updated.reverse()) {
       const result = await this.runCustomResource(logicalId, 'Update', nextTemplate.resolvedProperties(logicalId));
@@ -445,7 +462,7 @@ export class Rehearsal implements ScenarioWorld {
    * Brings functions, fleets, alarms and tables in line with the current template (first build,
    * and every deploy): what a stack update changes besides the custom resources.
    */
-  private syncWithTemplate(): void {
+  private syncWithTemplate(options: { readonly fleets?: boolean } = {}): void {
     const t = this.template;
     for (const { logicalId } of t.resourcesOfType('AWS::EC2::LaunchTemplate')) {
       const data = JSON.stringify(t.resolve(t.resource(logicalId).Properties?.LaunchTemplateData ?? {}));
@@ -460,20 +477,9 @@ export class Rehearsal implements ScenarioWorld {
     for (const { logicalId } of t.resourcesOfType('AWS::Lambda::Function')) {
       this.addFunction(logicalId);
     }
-    for (const { logicalId } of t.resourcesOfType('AWS::AutoScaling::AutoScalingGroup')) {
-      const props = t.resolvedProperties(logicalId);
-      const min = Number(props.MinSize ?? 0);
-      const group = {
-        name: t.ref(logicalId), minSize: min, maxSize: Number(props.MaxSize ?? min),
-        desiredCapacity: Number(props.DesiredCapacity ?? min), targetGroupArns: props.TargetGroupARNs ?? [],
-        launchTemplateVersion: stableHex(JSON.stringify(props.LaunchTemplate ?? props.LaunchConfigurationName ?? {}), 8),
-      };
-      const existing = this.fleets.group(group.name);
-      if (!existing) {
-        this.fleets.addGroup(group);
-      } else if (existing.launchTemplateVersion !== group.launchTemplateVersion || existing.desiredCapacity !== group.desiredCapacity) {
-        Object.assign(existing, { ...group, targetGroupArns: existing.targetGroupArns });
-        this.note(`${t.describe(logicalId)} updated (launch configuration ${group.launchTemplateVersion}, desired ${group.desiredCapacity})`);
+    if (options.fleets ?? true) {
+      for (const { logicalId } of t.resourcesOfType('AWS::AutoScaling::AutoScalingGroup')) {
+        this.syncFleet(logicalId);
       }
     }
     for (const type of ['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::CompositeAlarm']) {
@@ -497,6 +503,25 @@ export class Rehearsal implements ScenarioWorld {
         indexes: Object.fromEntries((props.GlobalSecondaryIndexes ?? []).concat(props.LocalSecondaryIndexes ?? [])
           .map((i: any) => [i.IndexName, keys(i.KeySchema)])),
       });
+    }
+  }
+
+  /** An Auto Scaling group takes the template's configuration (CloudFormation updated it). */
+  private syncFleet(logicalId: string): void {
+    const t = this.template;
+    const props = t.resolvedProperties(logicalId);
+    const min = Number(props.MinSize ?? 0);
+    const group = {
+      name: t.ref(logicalId), minSize: min, maxSize: Number(props.MaxSize ?? min),
+      desiredCapacity: Number(props.DesiredCapacity ?? min), targetGroupArns: props.TargetGroupARNs ?? [],
+      launchTemplateVersion: stableHex(JSON.stringify(props.LaunchTemplate ?? props.LaunchConfigurationName ?? {}), 8),
+    };
+    const existing = this.fleets.group(group.name);
+    if (!existing) {
+      this.fleets.addGroup(group);
+    } else if (existing.launchTemplateVersion !== group.launchTemplateVersion || existing.desiredCapacity !== group.desiredCapacity) {
+      Object.assign(existing, { ...group, targetGroupArns: existing.targetGroupArns });
+      this.note(`${t.describe(logicalId)} updated (launch configuration ${group.launchTemplateVersion}, desired ${group.desiredCapacity})`);
     }
   }
 
@@ -848,6 +873,21 @@ export class Rehearsal implements ScenarioWorld {
       t.recordCustomResourceOutput(logicalId, { physicalResourceId: result.physicalResourceId, data: result.data });
     }
     return result;
+  }
+
+  /** Deletes a custom resource the new template dropped (its provider is still in the old template). */
+  private async runRemovedCustomResource(old: { source: StackSource; template: RehearsalTemplate }, logicalId: string): Promise<void> {
+    const current = { source: this.source, template: this.template };
+    this.source = old.source;
+    this.template = old.template;
+    this.syncWithTemplate({ fleets: false });
+    try {
+      await this.runCustomResource(logicalId, 'Delete');
+    } finally {
+      this.source = current.source;
+      this.template = current.template;
+      this.syncWithTemplate({ fleets: false });
+    }
   }
 
   /** Logical ids in an order CloudFormation could create them (dependencies first). */
