@@ -17,6 +17,8 @@ import { loadCorpus } from '../test/migrations/corpus-cases';
 
 const ROOT = join(__dirname, '..');
 const SQUAWK_VERSION = '2.66.0';
+/** Runs of each measurement; the machine is shared, so one run says little. */
+const RUNS = 7;
 
 /**
  * squawk rules that say a statement breaks clients of the current schema (the blue-green concern),
@@ -88,16 +90,27 @@ export async function benchMigrations(options: { generatedFiles?: number } = {})
 
     const squawk = findOrInstallSquawk();
     console.log('\n## Migration check: this checker beside squawk');
-    console.log(squawk.path ? `squawk: ${squawk.version}` : `squawk: unavailable (${squawk.problem}); printing this checker's figures only`);
+    console.log(squawk.path ? `squawk: ${squawk.version} (${squawk.how})` : `squawk: unavailable (${squawk.problem}); printing this checker's figures only`);
+    console.log(`Each figure is the median of ${RUNS} runs; the runs alternate between the tools so that a busy moment on a shared machine `
+      + 'hits all of them alike. Both command-line tools get the same list of files and write JSON.');
+
+    const cliEnvironment = { ...process.env };
+    if (cliEnvironment.NODE_EXTRA_CA_CERTS !== undefined) {
+      // Node.js reads and parses that CA bundle at every start (tens of milliseconds, before any of the
+      // tool's code runs); the checker makes no TLS connections, and a developer machine or CI runner
+      // rarely sets it, so charging it to the checker would measure this machine, not the tool.
+      delete cliEnvironment.NODE_EXTRA_CA_CERTS;
+      console.log('NODE_EXTRA_CA_CERTS is set here: the checker CLI runs without it (every Node.js start would read that CA bundle).');
+    }
 
     // Fixed cost of one run on one small file: Node start-up plus loading the WebAssembly parser,
     // against squawk's native start-up.
     const oneFile = join(corpusDirectory, `${corpus[0].name}.sql`);
-    const startup = {
-      checker: medianSeconds(() => spawnSync(process.execPath, [cli.file, 'check-migrations', oneFile])),
-      squawk: squawk.path ? medianSeconds(() => spawnSync(squawk.path!, [oneFile])) : undefined,
-    };
-    console.log(`start-up on one file: checker CLI ${startup.checker.toFixed(3)} s, squawk ${startup.squawk === undefined ? 'n/a' : `${startup.squawk.toFixed(3)} s`}`);
+    const startup = interleavedMedians({
+      checker: () => spawnSync(process.execPath, [cli.file, 'check-migrations', '--json', oneFile], { env: cliEnvironment }),
+      ...(squawk.path ? { squawk: () => spawnSync(squawk.path!, ['--reporter', 'json', oneFile]) } : {}),
+    });
+    console.log(`start-up on one file: checker CLI ${startup.checker.toFixed(3)} s, squawk ${squawk.path ? `${startup.squawk.toFixed(3)} s` : 'n/a'}`);
 
     const rows: string[][] = [];
     let result: MigrationBenchResult | undefined;
@@ -106,21 +119,22 @@ export async function benchMigrations(options: { generatedFiles?: number } = {})
       const sources = files.map((file) => ({ file, sql: readFileSync(file, 'utf8') }));
 
       let report: MigrationCheckReport | undefined;
-      const librarySeconds = medianSeconds(() => {
-        report = checkMigrationSources(sources, (texts) => texts.map(parse));
+      let squawkOutput = '';
+      const squawkPath = squawk.path;
+      const seconds = interleavedMedians({
+        library: () => {
+          report = checkMigrationSources(sources, (texts) => texts.map(parse));
+        },
+        cli: () => spawnSync(process.execPath, [cli.file, 'check-migrations', '--json', ...files], { encoding: 'utf8', maxBuffer: 1 << 30, env: cliEnvironment }),
+        // Only the run is timed; reading its JSON is the benchmark's work, not squawk's.
+        ...(squawkPath ? { squawk: () => {
+          squawkOutput = spawnSync(squawkPath, ['--reporter', 'json', ...files], { encoding: 'utf8', maxBuffer: 1 << 30 }).stdout;
+        } } : {}),
       });
-      const cliSeconds = medianSeconds(() => {
-        spawnSync(process.execPath, [cli.file, 'check-migrations', '--json', directory], { encoding: 'utf8', maxBuffer: 1 << 30 });
-      });
-      let squawkSeconds: number | undefined;
-      let squawkViolations: SquawkViolation[] = [];
-      if (squawk.path) {
-        const squawkPath = squawk.path;
-        squawkSeconds = medianSeconds(() => {
-          const run = spawnSync(squawkPath, ['--reporter', 'json', ...files], { encoding: 'utf8', maxBuffer: 1 << 30 });
-          squawkViolations = JSON.parse(run.stdout || '[]') as SquawkViolation[];
-        });
-      }
+      const librarySeconds = seconds.library;
+      const cliSeconds = seconds.cli;
+      const squawkSeconds = squawkPath ? seconds.squawk : undefined;
+      const squawkViolations = squawkPath ? JSON.parse(squawkOutput || '[]') as SquawkViolation[] : [];
       const ratio = (ours: number, theirs: number | undefined): string => (theirs === undefined ? 'n/a' : `${(theirs / ours).toFixed(2)}x`);
       rows.push([
         label,
@@ -152,7 +166,7 @@ export async function benchMigrations(options: { generatedFiles?: number } = {})
       }
     }
 
-    console.log('\n### Throughput (files per second, median of 3 runs; the CLIs include their start-up)');
+    console.log(`\n### Throughput (files per second, median of ${RUNS} runs; the CLIs include their start-up)`);
     printTable(['set', 'checker (library, in process)', 'checker (CLI process)', 'squawk (CLI process)', 'checker CLI / squawk'], rows);
     if (result) {
       console.log('\nGoals (printed, not asserted):');
@@ -284,10 +298,15 @@ function generateMigrations(directory: string, count: number): void {
   }
 }
 
-function findOrInstallSquawk(): { path?: string; version?: string; problem?: string } {
-  const candidates = [join(ROOT, 'node_modules', '.bin', 'squawk'), join(ROOT, '.tmp', 'squawk', 'node_modules', '.bin', 'squawk')];
-  let path = candidates.find((candidate) => existsSync(candidate));
-  if (!path) {
+/**
+ * squawk's native binary. The squawk-cli npm package runs it through a Node.js launcher (js/bin/squawk)
+ * that starts Node and then spawns the binary: timing the launcher would charge squawk a Node start-up
+ * per run that the tool itself does not need, so the binary is timed directly when it can be found.
+ */
+function findOrInstallSquawk(): { path?: string; version?: string; how?: string; problem?: string } {
+  const prefixes = [ROOT, join(ROOT, '.tmp', 'squawk')];
+  let found = findSquawk(prefixes);
+  if (!found) {
     // squawk-cli is not a devDependency (its optional per-platform packages break `npm ci` where
     // they are missing), so the benchmark installs it on first use into .tmp/.
     const prefix = join(ROOT, '.tmp', 'squawk');
@@ -298,14 +317,27 @@ function findOrInstallSquawk(): { path?: string; version?: string; problem?: str
     } catch (error) {
       return { problem: `npm install squawk-cli@${SQUAWK_VERSION} failed: ${String((error as Error).message).split('\n')[0]}` };
     }
-    path = candidates.find((candidate) => existsSync(candidate));
-    if (!path) return { problem: 'squawk-cli installed but has no binary for this platform' };
+    found = findSquawk(prefixes);
+    if (!found) return { problem: 'squawk-cli installed but has no binary for this platform' };
   }
   try {
-    return { path, version: execFileSync(path, ['--version'], { encoding: 'utf8' }).trim() };
+    return { ...found, version: execFileSync(found.path, ['--version'], { encoding: 'utf8' }).trim() };
   } catch (error) {
     return { problem: `squawk does not run here: ${(error as Error).message.split('\n')[0]}` };
   }
+}
+
+function findSquawk(prefixes: readonly string[]): { path: string; how: string } | undefined {
+  const binary = process.platform === 'win32' ? 'squawk.exe' : 'squawk';
+  for (const prefix of prefixes) {
+    const native = join(prefix, 'node_modules', '@squawk-cli', `${process.platform}-${process.arch}`, 'bin', binary);
+    if (existsSync(native)) return { path: native, how: 'its native binary, without the npm package\'s Node.js launcher' };
+  }
+  for (const prefix of prefixes) {
+    const launcher = join(prefix, 'node_modules', '.bin', 'squawk');
+    if (existsSync(launcher)) return { path: launcher, how: 'through the npm package\'s Node.js launcher: its native binary was not found' };
+  }
+  return undefined;
 }
 
 /**
@@ -329,14 +361,23 @@ function listSql(directory: string): string[] {
   return readdirSync(directory).filter((name) => name.endsWith('.sql')).sort(collator.compare).map((name) => join(directory, name));
 }
 
-function medianSeconds(run: () => void, runs = 3): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    run();
-    times.push(Number(process.hrtime.bigint() - start) / 1e9);
+/**
+ * Times each measurement RUNS times, one run of each per round, and returns each one's median in
+ * seconds. Alternating rounds (rather than all runs of one tool, then the next) spreads a busy spell
+ * of a shared machine over every tool instead of penalising whichever ran during it.
+ */
+function interleavedMedians(measurements: Record<string, () => void>): Record<string, number> {
+  const names = Object.keys(measurements);
+  const times = new Map<string, number[]>(names.map((name) => [name, []]));
+  for (let round = 0; round < RUNS; round++) {
+    for (const name of names) {
+      const start = process.hrtime.bigint();
+      measurements[name]();
+      times.get(name)!.push(Number(process.hrtime.bigint() - start) / 1e9);
+    }
   }
-  return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return Object.fromEntries(names.map((name) => [name, median(times.get(name)!)]));
 }
 
 function rate(files: number, elapsedSeconds: number): string {
