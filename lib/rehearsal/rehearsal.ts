@@ -302,6 +302,7 @@ export class Rehearsal implements ScenarioWorld {
       if (output) nextTemplate.recordCustomResourceOutput(logicalId, output);
     }
     const startedAt = this.clock.now();
+    const versionsBefore = new Map(this.launchTemplateVersions);
     const firstResult = this.customResourceResults.length;
     const firstExecution = this.executions.length;
     this.note('cdk deploy: stack update begins');
@@ -359,6 +360,9 @@ export class Rehearsal implements ScenarioWorld {
     this.note(`cdk deploy: ${this.template.describe(failure.logicalId)} failed, UPDATE_ROLLBACK_IN_PROGRESS`);
     this.source = previous.source;
     this.template = previous.template;
+    // The previous launch template versions are still there: the rollback points back at them.
+    this.launchTemplateVersions.clear();
+    versionsBefore.forEach((value, key) => this.launchTemplateVersions.set(key, value));
     this.syncWithTemplate({ fleets: true });
     let rollbackFailed = false;
     for (const logicalId of updated.reverse()) {

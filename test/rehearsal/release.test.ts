@@ -62,6 +62,20 @@ test('a rollout that rolls back fails the release resource with its cause, and t
   });
 });
 
+test('a deploy that would change the fleet serving traffic is stopped by the guard before any fleet changes (invariant 3)', async () => {
+  const blueChanged = serviceStack({ live: Color.BLUE, blueVersion: 'v1.1' }).stack;
+  await withStack(Rehearsal.fromStack(blueLive), async (world) => {
+    const fleetsBefore = world.fleets.allGroups().map((g) => ({ ...g }));
+    const deploy = await world.deploy(blueChanged);
+    expect(deploy.status).toMatch(/^UPDATE_ROLLBACK_/);
+    expect(deploy.failedResource).toMatch(/LiveFleetGuard/);
+    expect(deploy.reason).toContain('BLUE');
+    expect(world.fleets.allGroups()).toEqual(fleetsBefore);
+    expect(world.timeline.some((e) => /updated \(launch configuration/.test(e.event))).toBe(false);
+    expect(world.weights()).toEqual({ BLUE: 100, GREEN: 0 });
+  });
+});
+
 test('an emergency rollback is not undone silently by the next deploy, and can be acknowledged', async () => {
   const greenV3 = serviceStack({ live: Color.GREEN, greenVersion: 'v3' }).stack;
   const greenV3Acknowledged = serviceStack({ live: Color.GREEN, greenVersion: 'v3', acknowledgeTrafficOverride: 'emergency-1' }).stack;
@@ -73,7 +87,7 @@ test('an emergency rollback is not undone silently by the next deploy, and can b
     expect(emergency.status).toBe('SUCCEEDED');
 
     const refused = await world.deploy(greenV3);
-    expect(refused.status).not.toBe('UPDATE_COMPLETE');
+    expect(refused.status).toMatch(/^UPDATE_ROLLBACK_/);
     expect(refused.reason).toContain('moved there outside CloudFormation by execution emergency-1');
     expect(refused.reason).toContain("set acknowledgeTrafficOverride: 'emergency-1'");
     expect(refused.executions).toEqual([]);
