@@ -159,6 +159,33 @@ test('every rollout state machine of a stack logs to the one shared log group', 
   expect(stateMachineLogGroups).toEqual([expect.stringMatching(/^CdkBlueGreenRolloutLogs/)]);
 });
 
+test('every rollout state machine of a stack runs with one shared role; each HTTP smoke test function is named, nothing else', () => {
+  const { stack, vpc } = newStack();
+  const api = newService(stack, vpc, { smokeTest: SmokeTest.http({ path: '/health' }) }, 'Api');
+  newService(stack, vpc, { testListenerPort: 9100 }, 'Web');
+  const template = Template.fromStack(stack);
+  const roles = rolloutStateMachines(template).map((r: any) => r.Properties.RoleArn);
+  expect(roles).toEqual([roles[0], roles[0]]);
+  const roleId: string = roles[0]['Fn::GetAtt'][0];
+  expect(roleId).toMatch(/^CdkBlueGreenRolloutStateMachineRole/);
+  template.hasResourceProperties('AWS::IAM::Role', {
+    AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'states.amazonaws.com' } })] }),
+  });
+
+  const statements = Object.values<any>(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+  const invoked = statements.filter((st) => [st.Action].flat().includes('lambda:InvokeFunction'))
+    .flatMap((st) => [st.Resource].flat())
+    .map((r) => JSON.stringify(r));
+  const smokeTestId = idOf(stack, api.node.findChild('Rollout').node.findChild('SmokeTest'));
+  const functionIds = [...new Set(invoked.map((r) => /"Fn::GetAtt":\["([^"]+)","Arn"\]/.exec(r)?.[1]))];
+  expect(functionIds).toHaveLength(2);
+  expect(functionIds).toEqual(expect.arrayContaining([expect.stringMatching(/^CdkBlueGreenRolloutHandler/), smokeTestId]));
+  const wildcardActions = statements.filter((st) => [st.Resource].flat().includes('*')).flatMap((st) => [st.Action].flat());
+  expect(wildcardActions.every((a: string) => a.startsWith('logs:') || a.startsWith('xray:'))).toBe(true);
+});
+
 test('nested services get distinct rollout names from their construct paths', () => {
   const { stack, vpc } = newStack();
   const team = new Construct(stack, 'Team');

@@ -230,10 +230,7 @@ export class RolloutStateMachine extends Construct {
       comment: `cdk-blue-green rollout of ${props.serviceName}: input {"from": "BLUE"|"GREEN", "to": ..., "reason": "..."}`,
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-    });
-    Validations.of(this.stateMachine.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Step Functions needs X-Ray and CloudWatch Logs delivery actions, which have no resource-level permissions.',
+      role: sharedStateMachineRole(this),
     });
     for (const fn of [this.handler, this.smokeTestFunction]) {
       if (fn) {
@@ -608,6 +605,31 @@ function sharedRolloutLogGroup(scope: Construct): logs.ILogGroup {
   const id = 'CdkBlueGreenRolloutLogs';
   return stack.node.tryFindChild(id) as logs.LogGroup | undefined
     ?? new logs.LogGroup(stack, id, { retention: logs.RetentionDays.THREE_MONTHS });
+}
+
+/**
+ * The stack's one role for every rollout state machine in it: one per service (role and policy)
+ * would cost two resources each against CloudFormation's 500-resource limit. What the machines
+ * need is the same (invoke the shared rollout handler, deliver logs, trace); a service's HTTP
+ * smoke test adds a statement naming exactly its own function, as the shared rollout handler's
+ * role names each service's own rules.
+ */
+function sharedStateMachineRole(scope: Construct): iam.IRole {
+  const stack = Stack.of(scope);
+  const id = 'CdkBlueGreenRolloutStateMachineRole';
+  const existing = stack.node.tryFindChild(id) as iam.Role | undefined;
+  if (existing) {
+    return existing;
+  }
+  const role = new iam.Role(stack, id, {
+    assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+    description: 'cdk-blue-green rollout state machines: invoke the library\'s rollout and smoke test functions, deliver logs, trace',
+  });
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'Step Functions needs X-Ray and CloudWatch Logs delivery actions, which have no resource-level permissions.',
+  });
+  return role;
 }
 
 function createSmokeTestFunction(
