@@ -114,7 +114,16 @@ export function startExecution(options: StartExecutionOptions): ExecutionRecord 
         await sleep(waitSeconds(waits.get(stateName)!, input, clock.now(), stateName));
         return input;
       }
-      : (input: unknown) => options.invokeTask(record, stateName, task, input);
+      : async (input: unknown) => {
+        const started = clock.now();
+        const result = await options.invokeTask(record, stateName, task, input);
+        // A task longer than its TimeoutSeconds (in virtual time: the handler's own sleeps) fails
+        // as in Step Functions. Detected when it returns; its result is discarded.
+        if (typeof task.TimeoutSeconds === 'number' && clock.now() - started > task.TimeoutSeconds * 1000) {
+          throw Object.assign(new Error(`The task ran longer than its TimeoutSeconds (${task.TimeoutSeconds} s).`), { name: 'States.Timeout' });
+        }
+        return result;
+      };
     handlers[stateName] = async (input: any) => {
       stopIfRequested();
       let result: unknown;

@@ -730,7 +730,12 @@ export class Rehearsal implements ScenarioWorld {
           'object or a cloud assembly with its assets, or script the function with lambdaResult().',
         );
       }
-      return await this.caller.run(`λ ${caller}${action ? ` (${action})` : ''}`, () => this.runtime.invoke(fn, payload));
+      const result = await this.caller.run(`λ ${caller}${action ? ` (${action})` : ''}`, () => this.runtime.invoke(fn, payload));
+      if (this.clock.now() - started > fn.timeoutSeconds * 1000) {
+        // Lambda would have stopped the function at its timeout; detected when the handler returns.
+        throw new LambdaFunctionError('Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`, []);
+      }
+      return result;
     } catch (error) {
       invocation.error = (error as Error).name;
       throw error;

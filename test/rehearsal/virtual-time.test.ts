@@ -159,6 +159,21 @@ describe('an execution on the virtual clock', () => {
     expect(record.history.filter((h) => h.type === 'StateRetried').map((h) => h.t)).toEqual([302, 306]);
   });
 
+  test('a task that takes longer than its TimeoutSeconds in virtual time fails with States.Timeout', async () => {
+    const clock = new VirtualClock();
+    const record = startExecution({
+      stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:Demo',
+      definition: { StartAt: 'Slow', States: { Slow: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:Slow', TimeoutSeconds: 70, End: true } } },
+      input: {}, name: 'demo', clock,
+      invokeTask: async () => {
+        await clock.sleep(90); // e.g. a handler polling in a loop with setTimeout
+        return {};
+      },
+    });
+    await record.done;
+    expect(record).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+  });
+
   test('retries exhausted: the execution fails with the task error name and cause', async () => {
     const clock = new VirtualClock();
     const record = startExecution({
