@@ -16,8 +16,11 @@ interface SynthFigures {
   readonly synthMs: number;
 }
 
-/** CDK's synthesis error for a stack over the limit: «TooManyResourcesInStack» ... 634 is greater than allowed maximum of 500 */
-const TOO_MANY_RESOURCES = /TooManyResourcesInStack.*?(\d+) is greater than allowed maximum of \d+/s;
+/**
+ * CDK's synthesis error for a stack over the limit (named TooManyResourcesInStack): "Number of
+ * resources in stack 'Bench': 634 is greater than allowed maximum of 500: ...".
+ */
+const TOO_MANY_RESOURCES = /Number of resources in stack '[^']*': (\d+) is greater than allowed maximum of \d+/;
 
 /**
  * Synthesizes one stack built by `build` and measures it. A stack over CloudFormation's limit is a
