@@ -108,6 +108,11 @@ describe('an alarm during a bake', () => {
     expect(result.cause).toContain('GreenHealthAlarm');
   });
 
+  test('an alarm without data does not stop the rollout by default (InsufficientDataPolicy.TREAT_AS_OK)', async () => {
+    const result = await rehearseWeb({ scenario: [at('1m', alarm('CheckoutErrors', 'INSUFFICIENT_DATA'))] });
+    expect(result.status).toBe('SUCCEEDED');
+  });
+
   test("the old color's built-in alarms are not watched: BLUE's built-in alarm does not stop a release to GREEN", async () => {
     const result = await rehearseWeb({ scenario: [at('6m', alarm('BlueHealthAlarm', 'ALARM'))] });
     expect(result.status).toBe('SUCCEEDED');
