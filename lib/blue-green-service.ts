@@ -479,8 +479,10 @@ export class BlueGreenService extends Construct {
    * function in the VPC or a security group of testers.
    *
    * Security-group references only match traffic that reaches the load balancer over private
-   * addresses: from inside the VPC to an internet-facing load balancer, traffic leaves through
-   * NAT, so allow the NAT gateways' addresses or test against an internal load balancer.
+   * addresses. Inside the VPC, the DNS name of an internet-facing load balancer resolves to public
+   * addresses and the traffic leaves through NAT, so your own callers must use the load balancer's
+   * private addresses (as the library's HTTP smoke test does) or be allowed by the NAT gateways'
+   * addresses instead.
    */
   public allowTestTrafficFrom(other: ec2.IConnectable, description?: string): void {
     const connections = this.testListener.connections;
@@ -544,6 +546,13 @@ export class BlueGreenService extends Construct {
     return {
       vpc: props.vpc,
       testListenerUrl: `http://${this.loadBalancer.loadBalancerDnsName}:${this.testListenerPort}`,
+      // The function runs in private subnets: through the DNS name of an internet-facing load
+      // balancer its requests would leave through NAT and miss the security-group rule that lets
+      // it in. Its private addresses keep the request inside the VPC (internal ones work alike).
+      // An imported load balancer does not expose its full name: then the DNS name is used.
+      loadBalancerFullName: this.loadBalancer instanceof elbv2.ApplicationLoadBalancer
+        ? this.loadBalancer.loadBalancerFullName
+        : undefined,
     };
   }
 

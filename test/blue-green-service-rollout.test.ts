@@ -194,3 +194,15 @@ test('nested services get distinct rollout names from their construct paths', ()
   const names = Template.fromStack(stack).findResources(RELEASE);
   expect(Object.values(names).map((r: any) => r.Properties.ServiceName).sort()).toEqual(['Api', 'Team-Api']);
 });
+
+test("the HTTP smoke test reaches a created load balancer through its private addresses", () => {
+  const { stack, vpc } = newStack();
+  const service = newService(stack, vpc, { smokeTest: SmokeTest.http({ path: '/health' }) });
+  const template = Template.fromStack(stack);
+  const definitions = JSON.stringify(rolloutStateMachines(template));
+  // The smoke task passes the load balancer's full name, so the function looks its interfaces up.
+  expect(definitions).toContain(`"${stack.getLogicalId(service.loadBalancer!.node.defaultChild as any)}","LoadBalancerFullName"`);
+  template.hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'ec2:DescribeNetworkInterfaces', Resource: '*' })]) },
+  });
+});
