@@ -13,6 +13,7 @@
 // the stack (the release custom resource starts and awaits the rollout), wait(), rollout().
 // Worked examples: test/rehearsal/*.test.ts. What is modelled and what is not: lib/rehearsal/README.md.
 import type { Stack } from 'aws-cdk-lib';
+import type { RecordedEvent } from './aws/event-bus-model';
 import type { ExecutionRecord, ExecutionStatus, HistoryEvent } from './execution';
 import type { LogLine } from './lambda-runtime';
 import { type ApiCall, type CustomResourceResult, type Invocation, Rehearsal, type RehearsalOptions, type TimelineEntry } from './rehearsal';
@@ -22,6 +23,7 @@ export * from './scenario';
 export { Rehearsal } from './rehearsal';
 export type { ApiCall, CustomResourceResult, Invocation, RehearsalOptions, TimelineEntry } from './rehearsal';
 export type { ExecutionRecord, ExecutionStatus, HistoryEvent } from './execution';
+export type { RecordedEvent } from './aws/event-bus-model';
 export { parseDuration } from './scenario';
 
 export interface RehearseProps extends RehearsalOptions {
@@ -63,6 +65,8 @@ export interface RehearsalResult {
   readonly invocations: Invocation[];
   readonly customResources: CustomResourceResult[];
   readonly logs: LogLine[];
+  /** Events put on EventBridge (the rollout's announcements), in arrival order, with their virtual time. */
+  readonly events: RecordedEvent[];
   /** Final weights on the service's rule. */
   readonly weights: { readonly BLUE: number; readonly GREEN: number };
   /** The world after the rehearsal (DynamoDB items, alarms...), for assertions. Closed. */
@@ -122,6 +126,7 @@ export function resultOf(world: Rehearsal, record: ExecutionRecord): RehearsalRe
     invocations: world.invocations,
     customResources: world.customResourceResults,
     logs: world.logs,
+    events: world.eventBus.events,
     weights: world.weights(),
     world,
   };

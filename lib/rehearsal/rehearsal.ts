@@ -2,21 +2,22 @@
 // Lambda handlers running in-process, executions of its state machines on a virtual clock, and the
 // scenario that scripts what happens meanwhile. `rehearse()` (index.ts) is the one-call entry point.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { EventEmitter } from 'node:events';
-import * as http from 'node:http';
-import { PassThrough } from 'node:stream';
 import type { Stack } from 'aws-cdk-lib';
 import { AlarmModel, type AlarmState } from './aws/alarm-model';
 import { ConditionalCheckFailed, DynamoDbModel, TableNotFound } from './aws/dynamodb-model';
 import { ValidationError } from './aws/dynamodb-expressions';
+import { EventBusModel } from './aws/event-bus-model';
 import { FleetModel } from './aws/fleet-model';
 import { LoadBalancingError, LoadBalancingModel, type RuleState } from './aws/load-balancing-model';
 import { type ServiceName, installSdkMocks, sdkError, throttlingError } from './aws/sdk-mocks';
 import { NotModelledError } from './aws/service-errors';
 import { type ExecutionRecord, startExecution } from './execution';
+import { describeExecution, listExecutions } from './aws/step-functions-api';
+import { LoadBalancerHttp } from './aws/load-balancer-http';
 import { arnPrefix, stableHex } from './fake-identifiers';
 import { type FunctionDefinition, LambdaFunctionError, LambdaRuntime, type LogLine } from './lambda-runtime';
 import { type CallFault, type Color, type HandlerFault, type HttpScript, type ScenarioStep, type ScenarioWorld, type ScriptedFunction, parseDuration } from './scenario';
+import { type CustomResourceProvider, deploymentOrder, findProvider } from './custom-resources';
 import { type StackSource, sourceFromAssembly, sourceFromStack, sourceFromTemplate } from './stack-source';
 import { type CfnTemplate, RehearsalTemplate } from './template';
 import { VirtualClock } from './virtual-clock';
@@ -135,6 +136,8 @@ export class Rehearsal implements ScenarioWorld {
   public readonly fleets = new FleetModel();
   public readonly loadBalancing = new LoadBalancingModel(this.fleets);
   public readonly alarms = new AlarmModel();
+  /** Events put on EventBridge (the rollout's announcements), with their virtual time. */
+  public readonly eventBus = new EventBusModel();
   public readonly dynamodb = new DynamoDbModel();
   public readonly executions: ExecutionRecord[] = [];
   public readonly timeline: TimelineEntry[] = [];
@@ -151,6 +154,12 @@ export class Rehearsal implements ScenarioWorld {
   /** Each launch template's data and version number: a deploy that changes the data makes a new version. */
   private readonly launchTemplateVersions = new Map<string, { data: string; version: number }>();
   private readonly runtime: LambdaRuntime;
+  /** HTTP requests from handler code (smoke tests) to the in-memory load balancer. */
+  private readonly http = new LoadBalancerHttp(this.loadBalancing, this.fleets, (targetGroupArn) => {
+    const color = this.binding ? COLORS.find((c) => this.binding!.targetGroups[c] === targetGroupArn) : undefined;
+    const script = [...this.scenario].reverse().find((s): s is HttpScript => s.kind === 'http' && s.color === color);
+    return script ? { status: script.status, body: script.body } : undefined;
+  });
   private readonly caller = new AsyncLocalStorage<string>();
   private readonly faultCounts = new Map<object, number>();
   private binding?: ServiceBinding;
@@ -164,8 +173,8 @@ export class Rehearsal implements ScenarioWorld {
     this.clock = new VirtualClock({ maxVirtualSeconds: options.maxVirtualSeconds });
     this.runtime = new LambdaRuntime({
       clock: this.clock,
-      fetch: (input, init) => this.fetch(input, init),
-      http: () => this.httpModule(),
+      fetch: (input, init) => this.http.fetch(input, init),
+      http: () => this.http.nodeHttpModule(),
       log: (line) => this.logs.push(line),
     });
   }
@@ -778,36 +787,8 @@ export class Rehearsal implements ScenarioWorld {
     return ids[0];
   }
 
-  /** The functions behind a custom resource: its ServiceToken, or a cr.Provider's user handlers. */
-  private providerOf(logicalId: string): { onEvent: FunctionDefinition; isComplete?: FunctionDefinition; pollSeconds: number; maxPolls: number; backoff: number } | undefined {
-    const token = this.template.resolve(this.template.resource(logicalId).Properties?.ServiceToken);
-    const target = typeof token === 'string' ? this.functionByReference(token) : undefined;
-    if (!target) return undefined;
-    const env = target.environment();
-    if (!env.USER_ON_EVENT_FUNCTION_ARN) {
-      return { onEvent: target, pollSeconds: 5, maxPolls: 0, backoff: 1 };
-    }
-    const onEvent = this.functionByReference(env.USER_ON_EVENT_FUNCTION_ARN);
-    if (!onEvent) return undefined;
-    const isComplete = env.USER_IS_COMPLETE_FUNCTION_ARN ? this.functionByReference(env.USER_IS_COMPLETE_FUNCTION_ARN) : undefined;
-    // The provider framework polls isComplete from a waiter state machine; read its retry policy.
-    let pollSeconds = 5;
-    let maxPolls = 360;
-    let backoff = 1;
-    const waiter = this.template.resourcesOfType('AWS::StepFunctions::StateMachine')
-      .find((r) => this.template.ref(r.logicalId) === env.WAITER_STATE_MACHINE_ARN);
-    if (waiter) {
-      try {
-        const definition = JSON.parse(this.template.resolveString(this.template.resource(waiter.logicalId).Properties?.DefinitionString, 'waiter definition'));
-        const retry = Object.values<any>(definition.States).flatMap((s) => s.Retry ?? [])[0];
-        pollSeconds = retry?.IntervalSeconds ?? pollSeconds;
-        maxPolls = retry?.MaxAttempts ?? maxPolls;
-        backoff = retry?.BackoffRate ?? backoff;
-      } catch {
-        // Keep cr.Provider's documented defaults (5 s, 30 minutes).
-      }
-    }
-    return { onEvent, isComplete, pollSeconds, maxPolls, backoff };
+  private providerOf(logicalId: string): CustomResourceProvider | undefined {
+    return findProvider(this.template, logicalId, (reference) => this.functionByReference(reference));
   }
 
   /**
@@ -899,23 +880,9 @@ export class Rehearsal implements ScenarioWorld {
     }
   }
 
-  /** Logical ids in an order CloudFormation could create them (dependencies first). */
+  /** Logical ids of the current template in an order CloudFormation could create them. */
   public deploymentOrder(): string[] {
-    const resources = this.template.template.Resources;
-    const order: string[] = [];
-    const state = new Map<string, 'visiting' | 'done'>();
-    const visit = (id: string) => {
-      if (state.get(id) === 'done' || !resources[id]) return;
-      if (state.get(id) === 'visiting') return; // CloudFormation rejects cycles; keep going.
-      state.set(id, 'visiting');
-      const deps = new Set<string>([resources[id].DependsOn ?? []].flat());
-      collectReferences(resources[id].Properties, deps);
-      for (const dep of deps) visit(dep);
-      state.set(id, 'done');
-      order.push(id);
-    };
-    Object.keys(resources).forEach(visit);
-    return order;
+    return deploymentOrder(this.template);
   }
 
   // ------------------------------------------------------------------ AWS API
@@ -975,16 +942,20 @@ export class Rehearsal implements ScenarioWorld {
       case 'ELBv2.AddTags': return lb.addTags(input);
       case 'ELBv2.RemoveTags': return lb.removeTags(input);
       case 'ELBv2.DescribeTags': return lb.describeTags(input);
-      case 'CloudWatch.DescribeAlarms': return this.describeAlarms(input);
+      case 'CloudWatch.DescribeAlarms': return this.alarms.describeAlarms(input);
       case 'CloudWatch.SetAlarmState':
         this.alarms.setState(input.AlarmName, input.StateValue, input.StateReason ?? '', new Date(this.clock.now()));
         return {};
       case 'CloudWatch.PutMetricData':
         this.recordedMetrics.push({ t: this.clock.elapsedSeconds(), namespace: input.Namespace, data: input.MetricData });
         return {};
-      case 'AutoScaling.DescribeAutoScalingGroups': return this.describeAutoScalingGroups(input);
-      case 'AutoScaling.UpdateAutoScalingGroup': return this.updateAutoScalingGroup(input);
-      case 'AutoScaling.SetDesiredCapacity': return this.updateAutoScalingGroup({ AutoScalingGroupName: input.AutoScalingGroupName, DesiredCapacity: input.DesiredCapacity });
+      case 'AutoScaling.DescribeAutoScalingGroups': return this.fleets.describeAutoScalingGroups(input);
+      case 'AutoScaling.UpdateAutoScalingGroup':
+      case 'AutoScaling.SetDesiredCapacity': {
+        const group = this.fleets.updateAutoScalingGroup(input);
+        this.note(`${group.name}: min ${group.minSize}, desired ${group.desiredCapacity}, max ${group.maxSize}`);
+        return {};
+      }
       case 'DynamoDB.GetItem': {
         const item = this.dynamodb.get(input.TableName, input.Key, input.ProjectionExpression, input.ExpressionAttributeNames);
         return item ? { Item: item } : {};
@@ -1001,16 +972,17 @@ export class Rehearsal implements ScenarioWorld {
         const record = this.startExecution(input.stateMachineArn, input.input ? JSON.parse(input.input) : {}, input.name);
         return { executionArn: record.executionArn, startDate: record.startDate };
       }
-      case 'SFN.DescribeExecution': return this.describeExecution(input.executionArn);
+      case 'SFN.DescribeExecution': return describeExecution(this.executions, input.executionArn);
       case 'SFN.StopExecution': {
         const record = this.executions.find((e) => e.executionArn === input.executionArn);
         if (!record) throw sdkError('SFN', 'ExecutionDoesNotExist', `Execution Does Not Exist: '${input.executionArn}'`);
         record.stop(input.error, input.cause);
         return { stopDate: new Date(this.clock.now()) };
       }
-      case 'SFN.ListExecutions': return this.listExecutions(input);
+      case 'SFN.ListExecutions': return listExecutions(this.executions, input);
       case 'Lambda.Invoke': return this.lambdaInvoke(input);
       case 'EC2.DescribeNetworkInterfaces': return lb.describeNetworkInterfaces(input);
+      case 'EventBridge.PutEvents': return this.eventBus.putEvents(input, this.clock.elapsedSeconds());
       default:
         throw new NotModelledError(service, operation);
     }
@@ -1018,80 +990,6 @@ export class Rehearsal implements ScenarioWorld {
 
   private withAttributes(attributes: Record<string, unknown> | undefined): any {
     return attributes ? { Attributes: attributes } : {};
-  }
-
-  private describeAlarms(input: any): any {
-    let alarms = this.alarms.all();
-    if (input.AlarmNames?.length) alarms = alarms.filter((a) => input.AlarmNames.includes(a.name));
-    if (input.AlarmNamePrefix) alarms = alarms.filter((a) => a.name.startsWith(input.AlarmNamePrefix));
-    if (input.StateValue) alarms = alarms.filter((a) => a.state === input.StateValue);
-    const types: string[] = input.AlarmTypes ?? ['MetricAlarm'];
-    const shape = (a: (typeof alarms)[number]) => ({
-      ...a.definition,
-      AlarmName: a.name, AlarmArn: a.arn, StateValue: a.state, StateReason: a.reason,
-      StateUpdatedTimestamp: a.updatedAt, StateTransitionedTimestamp: a.updatedAt,
-    });
-    return {
-      MetricAlarms: types.includes('MetricAlarm') ? alarms.filter((a) => !a.composite).map(shape) : [],
-      CompositeAlarms: types.includes('CompositeAlarm') ? alarms.filter((a) => a.composite).map(shape) : [],
-    };
-  }
-
-  private describeAutoScalingGroups(input: any): any {
-    const names: string[] | undefined = input.AutoScalingGroupNames;
-    const groups = this.fleets.allGroups().filter((g) => !names?.length || names.includes(g.name));
-    return {
-      AutoScalingGroups: groups.map((g) => ({
-        AutoScalingGroupName: g.name, MinSize: g.minSize, MaxSize: g.maxSize, DesiredCapacity: g.desiredCapacity,
-        TargetGroupARNs: [...g.targetGroupArns], HealthCheckType: 'ELB',
-        Instances: Array.from({ length: g.desiredCapacity }, (_, i) => ({
-          InstanceId: `i-${stableHex(`${g.name}:${i}`, 17)}`, LifecycleState: 'InService', HealthStatus: 'Healthy',
-          ProtectedFromScaleIn: false,
-        })),
-      })),
-    };
-  }
-
-  private updateAutoScalingGroup(input: any): any {
-    const group = this.fleets.group(input.AutoScalingGroupName);
-    if (!group) {
-      throw sdkError('AutoScaling', 'ValidationError', `AutoScalingGroup name not found - ${input.AutoScalingGroupName}`);
-    }
-    const min = input.MinSize ?? group.minSize;
-    const max = input.MaxSize ?? group.maxSize;
-    const desired = input.DesiredCapacity ?? Math.min(Math.max(group.desiredCapacity, min), max);
-    if (!(min <= desired && desired <= max)) {
-      throw sdkError('AutoScaling', 'ValidationError', `Desired capacity:${desired} must be between the specified min size:${min} and max size:${max}`);
-    }
-    Object.assign(group, { minSize: min, maxSize: max, desiredCapacity: desired });
-    this.note(`${group.name}: min ${min}, desired ${desired}, max ${max}`);
-    return {};
-  }
-
-  private describeExecution(executionArn: string): any {
-    const record = this.executions.find((e) => e.executionArn === executionArn);
-    if (!record) {
-      throw sdkError('SFN', 'ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
-    }
-    return {
-      executionArn: record.executionArn, stateMachineArn: record.stateMachineArn, name: record.name, status: record.status,
-      startDate: record.startDate, ...(record.stopDate ? { stopDate: record.stopDate } : {}),
-      input: JSON.stringify(record.input),
-      ...(record.status === 'SUCCEEDED' ? { output: JSON.stringify(record.output) } : {}),
-      ...(record.error ? { error: record.error } : {}), ...(record.cause ? { cause: record.cause } : {}),
-    };
-  }
-
-  private listExecutions(input: any): any {
-    const matches = this.executions
-      .filter((e) => e.stateMachineArn === input.stateMachineArn && (!input.statusFilter || e.status === input.statusFilter))
-      .reverse();
-    return {
-      executions: matches.map((e) => ({
-        executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status,
-        startDate: e.startDate, ...(e.stopDate ? { stopDate: e.stopDate } : {}),
-      })),
-    };
   }
 
   private async lambdaInvoke(input: any): Promise<any> {
@@ -1123,138 +1021,10 @@ export class Rehearsal implements ScenarioWorld {
       throw error;
     }
   }
-
-  // ------------------------------------------------------------------ HTTP through the load balancer
-
-  /** A fetch that reaches the in-memory load balancer: the listener's rules pick a color. */
-  private async fetch(input: any, init?: any): Promise<Response> {
-    const url = new URL(typeof input === 'string' ? input : input.url ?? String(input));
-    const answer = await this.httpRequest({
-      connectTo: url.hostname, port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
-      host: url.hostname, path: url.pathname, method: init?.method ?? 'GET',
-    });
-    if ('unreachable' in answer) {
-      throw new TypeError(`fetch failed (rehearsal: ${answer.unreachable})`);
-    }
-    return new Response(answer.body, { status: answer.status });
-  }
-
-  /**
-   * One HTTP request to the in-memory load balancer (connected by DNS name or private address;
-   * `host` is the Host header the rules see). The color that answers is the highest-weighted
-   * target group of the first matching rule; its answer is the scenario's httpResponse (200 "OK"
-   * by default), or 503 when it has no healthy target.
-   */
-  private async httpRequest(request: { connectTo: string; port: number; host: string; path: string; method: string }):
-  Promise<{ status: number; body: string } | { unreachable: string }> {
-    const lb = this.loadBalancing.loadBalancerByHost(request.connectTo);
-    if (!lb) {
-      return { unreachable: `${request.connectTo} is not a load balancer of the rehearsed stack` };
-    }
-    const listener = this.loadBalancing.allListeners().find((l) => l.loadBalancerArn === lb.arn && l.port === request.port);
-    if (!listener) {
-      return { unreachable: `nothing listens on port ${request.port} of ${request.connectTo}` };
-    }
-    const rules = this.loadBalancing.describeRules({ ListenerArn: listener.arn }).Rules as any[];
-    const rule = rules.find((r) => r.IsDefault || matchesConditions(r.Conditions, request));
-    const fixed = (rule.Actions as any[]).find((a) => a.Type === 'fixed-response')?.FixedResponseConfig;
-    if (fixed) {
-      return { status: Number(fixed.StatusCode), body: fixed.MessageBody ?? '' };
-    }
-    const targets = this.loadBalancing.forwardTargets(this.loadBalancing.rule(rule.RuleArn) as RuleState)
-      .sort((a, b) => b.weight - a.weight);
-    const target = targets[0];
-    if (!target || target.weight === 0) {
-      return { status: 503, body: 'rehearsal: the rule forwards nowhere' };
-    }
-    if (this.fleets.targetHealth(target.targetGroupArn).healthy === 0) {
-      return { status: 503, body: '503 Service Temporarily Unavailable' };
-    }
-    const color = this.binding ? COLORS.find((c) => this.binding!.targetGroups[c] === target.targetGroupArn) : undefined;
-    const script = [...this.scenario].reverse().find((s): s is HttpScript => s.kind === 'http' && s.color === color);
-    return { status: script?.status ?? 200, body: script?.body ?? 'OK' };
-  }
-
-  /** `node:http` for handler code: `request`/`get` reach the in-memory load balancer. */
-  private httpModule(): unknown {
-    const send = (options: any, callback?: (res: any) => void) => {
-      const target = typeof options === 'string' || options instanceof URL ? new URL(String(options)) : undefined;
-      const headers: Record<string, string> = Object.fromEntries(Object.entries(options?.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
-      const connectTo = target?.hostname ?? options.hostname ?? options.host ?? 'localhost';
-      const port = Number(target?.port || options.port || 80);
-      const request = new EventEmitter() as EventEmitter & Record<string, unknown>;
-      let sent = false;
-      Object.assign(request, {
-        destroyed: false,
-        setTimeout: () => request,
-        setHeader: (name: string, value: string) => { headers[name.toLowerCase()] = value; },
-        write: () => true,
-        destroy: () => { request.destroyed = true; return request; },
-        abort: () => { request.destroyed = true; },
-        end: () => {
-          if (sent) return request;
-          sent = true;
-          void this.httpRequest({
-            connectTo, port,
-            host: (headers.host ?? connectTo).split(':')[0],
-            path: target ? `${target.pathname}${target.search}` : options.path ?? '/',
-            method: options?.method ?? 'GET',
-          }).then((answer) => {
-            if (request.destroyed) return;
-            if ('unreachable' in answer) {
-              request.emit('error', Object.assign(new Error(`connect ECONNREFUSED ${connectTo}:${port} (rehearsal: ${answer.unreachable})`), { code: 'ECONNREFUSED' }));
-              return;
-            }
-            const response = Object.assign(new PassThrough(), { statusCode: answer.status, headers: { 'content-type': 'text/plain' } });
-            callback?.(response);
-            request.emit('response', response);
-            response.end(answer.body);
-          });
-          return request;
-        },
-      });
-      return request;
-    };
-    return {
-      ...http,
-      request: send,
-      get: (options: any, callback?: (res: any) => void) => (send(options, callback).end as () => unknown)(),
-    };
-  }
-}
-
-function matchesConditions(conditions: any[], request: { readonly host: string; readonly path: string; readonly method: string }): boolean {
-  const glob = (pattern: string, value: string) =>
-    new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(value);
-  return (conditions ?? []).every((c) => {
-    const values: string[] = c.PathPatternConfig?.Values ?? c.HostHeaderConfig?.Values ?? c.Values ?? [];
-    switch (c.Field) {
-      case 'path-pattern': return values.some((v) => glob(v, request.path));
-      case 'host-header': return values.some((v) => glob(v, request.host));
-      case 'http-request-method': return (c.HttpRequestMethodConfig?.Values ?? values).includes(request.method.toUpperCase());
-      default: return true;
-    }
-  });
 }
 
 function resourceOf(input: any): string | undefined {
   const value = input?.RuleArn ?? input?.ListenerArn ?? input?.TargetGroupArn ?? input?.TableName ?? input?.AutoScalingGroupName
     ?? input?.executionArn ?? input?.stateMachineArn ?? input?.FunctionName ?? input?.AlarmNames ?? input?.RuleArns;
   return value === undefined ? undefined : Array.isArray(value) ? value.join(',') : String(value);
-}
-
-function collectReferences(value: unknown, into: Set<string>): void {
-  if (Array.isArray(value)) {
-    value.forEach((v) => collectReferences(v, into));
-  } else if (value && typeof value === 'object') {
-    for (const [key, v] of Object.entries(value)) {
-      if (key === 'Ref' && typeof v === 'string' && !v.startsWith('AWS::')) into.add(v);
-      else if (key === 'Fn::GetAtt') into.add(Array.isArray(v) ? String(v[0]) : String(v).split('.')[0]);
-      else if (key === 'Fn::Sub') {
-        const text = typeof v === 'string' ? v : (v as unknown[])[0];
-        for (const m of String(text).matchAll(/\$\{([^}!.]+)[^}]*\}/g)) if (!m[1].startsWith('AWS::')) into.add(m[1]);
-        if (Array.isArray(v)) collectReferences(v[1], into);
-      } else collectReferences(v, into);
-    }
-  }
 }

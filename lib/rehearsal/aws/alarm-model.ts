@@ -39,4 +39,22 @@ export class AlarmModel {
     alarm.reason = reason;
     alarm.updatedAt = at;
   }
+
+  /** CloudWatch DescribeAlarms: by names, prefix and state; metric and/or composite alarms. */
+  public describeAlarms(input: any): any {
+    let alarms = this.all();
+    if (input.AlarmNames?.length) alarms = alarms.filter((a) => input.AlarmNames.includes(a.name));
+    if (input.AlarmNamePrefix) alarms = alarms.filter((a) => a.name.startsWith(input.AlarmNamePrefix));
+    if (input.StateValue) alarms = alarms.filter((a) => a.state === input.StateValue);
+    const types: string[] = input.AlarmTypes ?? ['MetricAlarm'];
+    const shape = (a: AlarmRecord) => ({
+      ...a.definition,
+      AlarmName: a.name, AlarmArn: a.arn, StateValue: a.state, StateReason: a.reason,
+      StateUpdatedTimestamp: a.updatedAt, StateTransitionedTimestamp: a.updatedAt,
+    });
+    return {
+      MetricAlarms: types.includes('MetricAlarm') ? alarms.filter((a) => !a.composite).map(shape) : [],
+      CompositeAlarms: types.includes('CompositeAlarm') ? alarms.filter((a) => a.composite).map(shape) : [],
+    };
+  }
 }

@@ -7,6 +7,7 @@ import * as cloudWatch from '@aws-sdk/client-cloudwatch';
 import * as dynamodb from '@aws-sdk/client-dynamodb';
 import * as ec2 from '@aws-sdk/client-ec2';
 import * as elbv2 from '@aws-sdk/client-elastic-load-balancing-v2';
+import * as eventBridge from '@aws-sdk/client-eventbridge';
 import * as lambda from '@aws-sdk/client-lambda';
 import * as sfn from '@aws-sdk/client-sfn';
 import * as documentClient from '@aws-sdk/lib-dynamodb';
@@ -15,7 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ClientModule, serviceError } from './service-errors';
 
 /** The services the model answers, by the name scenarios use in fault injection. */
-export type ServiceName = 'ELBv2' | 'CloudWatch' | 'AutoScaling' | 'DynamoDB' | 'SFN' | 'Lambda' | 'EC2';
+export type ServiceName = 'ELBv2' | 'CloudWatch' | 'AutoScaling' | 'DynamoDB' | 'SFN' | 'Lambda' | 'EC2' | 'EventBridge';
 
 export interface ServiceDescription {
   readonly module: ClientModule;
@@ -32,6 +33,7 @@ export const SERVICES: Record<ServiceName, ServiceDescription> = {
   SFN: { module: sfn, serviceException: 'SFNServiceException', throttlingErrorName: 'ThrottlingException', throttlingStatusCode: 400 },
   Lambda: { module: lambda, serviceException: 'LambdaServiceException', throttlingErrorName: 'TooManyRequestsException', throttlingStatusCode: 429 },
   EC2: { module: ec2, serviceException: 'EC2ServiceException', throttlingErrorName: 'RequestLimitExceeded', throttlingStatusCode: 503 },
+  EventBridge: { module: eventBridge, serviceException: 'EventBridgeServiceException', throttlingErrorName: 'ThrottlingException', throttlingStatusCode: 400 },
 };
 
 /** Answers one call: the operation name without "Command" (e.g. "ModifyRule") and its input. */
@@ -46,6 +48,7 @@ export function installSdkMocks(dispatch: Dispatcher): () => void {
     stub(sfn.SFNClient, 'SFN', dispatch),
     stub(lambda.LambdaClient, 'Lambda', dispatch),
     stub(ec2.EC2Client, 'EC2', dispatch),
+    stub(eventBridge.EventBridgeClient, 'EventBridge', dispatch),
     // The low-level DynamoDB client speaks AttributeValue maps; the model speaks plain values.
     stub(dynamodb.DynamoDBClient, 'DynamoDB', async (service, operation, input) =>
       toAttributeValues(await dispatch(service, operation, fromAttributeValues(input)))),
