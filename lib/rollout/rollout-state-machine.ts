@@ -1,4 +1,4 @@
-import { Annotations, CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -284,6 +284,14 @@ export class RolloutStateMachine extends Construct {
         ], ['*'])],
       });
       acknowledgeHandlerRole(readOnly);
+      // Also once per stack: the shared handler emits every service's rollout events (invariant 6),
+      // on the account's default event bus and no other.
+      role.addToPrincipalPolicy(allow(['events:PutEvents'], [stack.formatArn({
+        service: 'events',
+        resource: 'event-bus',
+        resourceName: 'default',
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      })]));
     }
   }
 }
@@ -470,7 +478,10 @@ class RolloutDefinition {
           color: sfn.JsonPath.stringAt('$$.Execution.Input.to'),
           ...(this.props.loadBalancerFullName ? { loadBalancerFullName: this.props.loadBalancerFullName } : {}),
         }),
-        resultPath: sfn.JsonPath.DISCARD,
+        // Kept for the first step's task, which emits the Smoke Test Passed event: this function
+        // runs in the user's VPC, where EventBridge may be out of reach.
+        resultSelector: { url: sfn.JsonPath.stringAt('$.url'), status: sfn.JsonPath.numberAt('$.status') },
+        resultPath: '$.smokeTest',
         taskTimeout: sfn.Timeout.duration(Duration.seconds(check.timeoutSeconds + 30)),
       });
       task.addRetry({ errors: RETRIED_HANDLER_ERRORS, interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 5 });

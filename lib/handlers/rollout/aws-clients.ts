@@ -3,6 +3,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -16,6 +17,7 @@ export interface RolloutClients {
   readonly dynamodb: DynamoDBDocumentClient;
   readonly lambda: LambdaClient;
   readonly sfn: SFNClient;
+  readonly events: EventBridgeClient;
 }
 
 let clients: RolloutClients | undefined;
@@ -29,6 +31,8 @@ export function rolloutClients(): RolloutClients {
     // One attempt: the user's smoke test may not be idempotent; the state machine decides on retries.
     sfn: new SFNClient({ retryMode: 'adaptive', maxAttempts: 5 }),
     lambda: new LambdaClient({ maxAttempts: 1, requestHandler: { requestTimeout: 5 * 60 * 1000 + 10_000 } }),
+    // Short timeouts: an unreachable EventBridge must not hold up a rollback for long.
+    events: new EventBridgeClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 } }),
   };
   return clients;
 }

@@ -1,9 +1,11 @@
 // Health gate: count healthy targets on the new color; ready, wait, or time out.
 import type { RolloutClients } from '../aws-clients';
 import { HealthGateTimeout } from '../errors';
+import { publishRolloutEvents } from '../event-publisher';
 import { desiredCapacityOf } from '../fleet-capacity';
 import { decideHealthGate, requiredHealthyTargets } from '../health-gate';
 import { parseRolloutInput } from '../rollout-input';
+import { healthGatePassed, taskEventContext } from '../rollout-events';
 import type { TaskEvent } from '../task-event';
 import { countHealthyTargets } from '../traffic-rule';
 
@@ -16,9 +18,10 @@ export interface HealthResult {
   readonly attempt: number;
 }
 
-export async function checkHealth(event: TaskEvent, clients: RolloutClients): Promise<HealthResult> {
+export async function checkHealth(event: TaskEvent, clients: RolloutClients, now: () => Date): Promise<HealthResult> {
   const { service } = event;
-  const { to } = parseRolloutInput(event.input);
+  const input = parseRolloutInput(event.input);
+  const { to } = input;
   const previous = event.state.health as HealthResult | undefined;
   const attempt = previous?.attempt ?? 0;
   const desired = await desiredCapacityOf(clients.autoscaling, service.autoScalingGroups?.[to] ?? '');
@@ -36,6 +39,9 @@ export async function checkHealth(event: TaskEvent, clients: RolloutClients): Pr
       `${to} had ${healthy} healthy target(s) of the ${required} required after waiting ${decision.waitedSeconds} s ` +
       `(health gate timeout ${service.healthGate.timeoutSeconds} s); no traffic was moved to it.`,
     );
+  }
+  if (decision.kind === 'READY') {
+    await publishRolloutEvents(clients.events, () => [healthGatePassed(taskEventContext(event, input, now()), { healthy, required })]);
   }
   return { ready: decision.kind === 'READY', healthy, required, attempt: attempt + 1 };
 }

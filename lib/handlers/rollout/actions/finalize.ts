@@ -1,6 +1,8 @@
 // Finalize: the test listener now points at the old color (the new idle one), the state table
 // records the live color, the last move and a history entry, and the lock is released.
 import type { RolloutClients } from '../aws-clients';
+import { publishRolloutEvents } from '../event-publisher';
+import { rolloutSucceeded, taskEventContext } from '../rollout-events';
 import { parseRolloutInput } from '../rollout-input';
 import { releaseLockAndRecord } from '../state-table';
 import type { TaskEvent } from '../task-event';
@@ -38,5 +40,6 @@ export async function finalize(event: TaskEvent, clients: RolloutClients, now: (
     reason: input.reason,
     requestedBy: input.requestedBy,
   });
+  await publishRolloutEvents(clients.events, () => [rolloutSucceeded(taskEventContext(event, input, new Date(endedAt)), input.to)]);
   return { liveColor: input.to, endedAt };
 }

@@ -3,6 +3,8 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { RolloutClients } from '../aws-clients';
 import { awsCall, SmokeTestFailed } from '../errors';
+import { publishRolloutEvents } from '../event-publisher';
+import { smokeTestPassed, taskEventContext } from '../rollout-events';
 import { parseRolloutInput } from '../rollout-input';
 import type { TaskEvent } from '../task-event';
 
@@ -24,8 +26,9 @@ export function verdictOf(functionError: string | undefined, payload: unknown): 
   return { passed: true, reason: 'it returned normally' };
 }
 
-export async function runSmokeTest(event: TaskEvent, clients: RolloutClients): Promise<SmokeVerdict> {
-  const { to, reason } = parseRolloutInput(event.input);
+export async function runSmokeTest(event: TaskEvent, clients: RolloutClients, now: () => Date): Promise<SmokeVerdict> {
+  const input = parseRolloutInput(event.input);
+  const { to, reason } = input;
   const functionName = event.smokeFunctionArn;
   if (!functionName) {
     throw new SmokeTestFailed('No smoke test function was configured for this task; the state machine definition is broken. Redeploy the stack.');
@@ -45,5 +48,8 @@ export async function runSmokeTest(event: TaskEvent, clients: RolloutClients): P
   if (!verdict.passed) {
     throw new SmokeTestFailed(`The smoke test function ${functionName} failed ${to}: ${verdict.reason}.`);
   }
+  await publishRolloutEvents(clients.events, () => [
+    smokeTestPassed(taskEventContext(event, input, now()), 'LAMBDA', `${functionName}: ${verdict.reason}`),
+  ]);
   return verdict;
 }

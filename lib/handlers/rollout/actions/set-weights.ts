@@ -7,6 +7,8 @@ import { weightsForStep } from '../step-weights';
 import type { StepConfig, TaskEvent } from '../task-event';
 import { countHealthyTargets, writeColorWeights } from '../traffic-rule';
 import { TargetsUnhealthy } from '../errors';
+import { publishRolloutEvents } from '../event-publisher';
+import { smokeTestPassed, taskEventContext } from '../rollout-events';
 
 /** Becomes `$.progress`: the rollback cause says which step the rollout had reached. */
 export interface StepProgress {
@@ -24,10 +26,24 @@ export function requireStep(event: TaskEvent): StepConfig {
   return event.step;
 }
 
-export async function setWeights(event: TaskEvent, clients: RolloutClients): Promise<StepProgress> {
+/** What the HTTP smoke test task leaves at `$.smokeTest` when it passed. */
+interface HttpSmokeTestResult {
+  readonly url?: string;
+  readonly status?: number;
+}
+
+export async function setWeights(event: TaskEvent, clients: RolloutClients, now: () => Date): Promise<StepProgress> {
   const { service } = event;
   const step = requireStep(event);
-  const { from, to } = parseRolloutInput(event.input);
+  const input = parseRolloutInput(event.input);
+  const { from, to } = input;
+  const httpSmokeTest = event.state.smokeTest as HttpSmokeTestResult | undefined;
+  if (step.index === 1 && httpSmokeTest) {
+    // The HTTP smoke test runs in its own function inside the user's VPC, where EventBridge may be
+    // out of reach; the state machine hands its result to this first step, which announces it.
+    await publishRolloutEvents(clients.events, () => [smokeTestPassed(taskEventContext(event, input, now()), 'HTTP',
+      `GET ${httpSmokeTest.url ?? '(unknown URL)'} answered ${httpSmokeTest.status ?? '(unknown status)'}`)]);
+  }
   const weights = weightsForStep(from, to, step.percent);
   const required = service.requiredHealthyTargets[to];
   const healthy = await countHealthyTargets(clients.elbv2, service.targetGroups[to]);
