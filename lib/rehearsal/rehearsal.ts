@@ -18,6 +18,7 @@ import { arnPrefix, stableHex } from './fake-identifiers';
 import { type FunctionDefinition, LambdaFunctionError, LambdaRuntime, type LogLine } from './lambda-runtime';
 import { type CallFault, type Color, type HandlerFault, type HttpScript, type ScenarioStep, type ScenarioWorld, type ScriptedFunction, parseDuration } from './scenario';
 import { type CustomResourceProvider, deploymentOrder, findProvider } from './custom-resources';
+import { addAlarms, addLoadBalancing, addTables, autoScalingGroupOf, functionOf, trackLaunchTemplateVersions } from './model-from-template';
 import { type StackSource, sourceFromAssembly, sourceFromStack, sourceFromTemplate } from './stack-source';
 import { type CfnTemplate, RehearsalTemplate } from './template';
 import { VirtualClock } from './virtual-clock';
@@ -442,32 +443,8 @@ export class Rehearsal implements ScenarioWorld {
   // ------------------------------------------------------------------ the model
 
   private buildModel(): void {
-    const t = this.template;
     this.syncWithTemplate();
-    for (const { logicalId } of t.resourcesOfType('AWS::ElasticLoadBalancingV2::LoadBalancer')) {
-      this.loadBalancing.addLoadBalancer(t.ref(logicalId), String(t.getAtt(logicalId, 'LoadBalancerName')), String(t.getAtt(logicalId, 'DNSName')));
-    }
-    const listeners = t.resourcesOfType('AWS::ElasticLoadBalancingV2::Listener').map(({ logicalId }) => ({ logicalId, props: t.resolvedProperties(logicalId) }));
-    for (const { logicalId } of t.resourcesOfType('AWS::ElasticLoadBalancingV2::TargetGroup')) {
-      const props = t.resolvedProperties(logicalId);
-      const arn = t.ref(logicalId);
-      const lbs = listeners.filter((l) => JSON.stringify(l.props.DefaultActions ?? []).includes(arn)).map((l) => l.props.LoadBalancerArn);
-      this.loadBalancing.addTargetGroup({
-        arn, name: String(t.getAtt(logicalId, 'TargetGroupName')), port: Number(props.Port ?? 80), protocol: props.Protocol ?? 'HTTP',
-        attributes: Object.fromEntries((props.TargetGroupAttributes ?? []).map((a: any) => [a.Key, String(a.Value)])),
-        loadBalancerArns: [...new Set(lbs as string[])],
-      });
-    }
-    for (const { logicalId, props } of listeners) {
-      this.loadBalancing.addListener({
-        arn: t.ref(logicalId), loadBalancerArn: props.LoadBalancerArn, port: Number(props.Port ?? (props.Protocol === 'HTTPS' ? 443 : 80)),
-        protocol: props.Protocol ?? 'HTTP',
-      }, props.DefaultActions ?? []);
-    }
-    for (const { logicalId } of t.resourcesOfType('AWS::ElasticLoadBalancingV2::ListenerRule')) {
-      const props = t.resolvedProperties(logicalId);
-      this.loadBalancing.addTemplateRule(t.ref(logicalId), props.ListenerArn, Number(props.Priority), props.Conditions ?? [], props.Actions ?? []);
-    }
+    addLoadBalancing(this.template, this.loadBalancing);
     this.loadBalancing.onRuleChange((rule, operation) => this.recordRuleChange(rule, operation));
   }
 
@@ -477,90 +454,31 @@ export class Rehearsal implements ScenarioWorld {
    */
   private syncWithTemplate(options: { readonly fleets?: boolean } = {}): void {
     const t = this.template;
-    for (const { logicalId } of t.resourcesOfType('AWS::EC2::LaunchTemplate')) {
-      const data = JSON.stringify(t.resolve(t.resource(logicalId).Properties?.LaunchTemplateData ?? {}));
-      const known = this.launchTemplateVersions.get(logicalId);
-      const version = !known ? 1 : known.data === data ? known.version : known.version + 1;
-      this.launchTemplateVersions.set(logicalId, { data, version });
-      t.setAttribute(logicalId, 'LatestVersionNumber', String(version));
-      t.setAttribute(logicalId, 'DefaultVersionNumber', String(version));
-    }
+    trackLaunchTemplateVersions(t, this.launchTemplateVersions);
     this.functions.clear();
     this.runtime.reset();
     for (const { logicalId } of t.resourcesOfType('AWS::Lambda::Function')) {
-      this.addFunction(logicalId);
+      this.functions.set(logicalId, functionOf(t, logicalId, this.source.codeDirectories.get(logicalId)));
     }
     if (options.fleets ?? true) {
       for (const { logicalId } of t.resourcesOfType('AWS::AutoScaling::AutoScalingGroup')) {
         this.syncFleet(logicalId);
       }
     }
-    for (const type of ['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::CompositeAlarm']) {
-      for (const { logicalId } of t.resourcesOfType(type)) {
-        if (this.alarms.find(t.ref(logicalId))) continue;
-        this.alarms.add({
-          name: t.ref(logicalId), arn: String(t.getAtt(logicalId, 'Arn')), composite: type.endsWith('CompositeAlarm'),
-          definition: t.resolvedProperties(logicalId), state: 'OK', reason: 'rehearsal: initial state', updatedAt: new Date(this.clock.now()),
-        });
-      }
-    }
-    for (const { logicalId } of t.resourcesOfType('AWS::DynamoDB::Table').concat(t.resourcesOfType('AWS::DynamoDB::GlobalTable'))) {
-      if (this.dynamodb.tableNames().includes(t.ref(logicalId))) continue;
-      const props = t.resolvedProperties(logicalId);
-      const keys = (schema: any[]) => ({
-        partitionKey: schema.find((k) => k.KeyType === 'HASH')?.AttributeName,
-        sortKey: schema.find((k) => k.KeyType === 'RANGE')?.AttributeName,
-      });
-      this.dynamodb.createTable({
-        name: t.ref(logicalId), ...keys(props.KeySchema ?? []),
-        indexes: Object.fromEntries((props.GlobalSecondaryIndexes ?? []).concat(props.LocalSecondaryIndexes ?? [])
-          .map((i: any) => [i.IndexName, keys(i.KeySchema)])),
-      });
-    }
+    addAlarms(t, this.alarms, new Date(this.clock.now()));
+    addTables(t, this.dynamodb);
   }
 
   /** An Auto Scaling group takes the template's configuration (CloudFormation updated it). */
   private syncFleet(logicalId: string): void {
-    const t = this.template;
-    const props = t.resolvedProperties(logicalId);
-    const min = Number(props.MinSize ?? 0);
-    const group = {
-      name: t.ref(logicalId), minSize: min, maxSize: Number(props.MaxSize ?? min),
-      desiredCapacity: Number(props.DesiredCapacity ?? min), targetGroupArns: props.TargetGroupARNs ?? [],
-      launchTemplateVersion: stableHex(JSON.stringify(props.LaunchTemplate ?? props.LaunchConfigurationName ?? {}), 8),
-    };
+    const group = autoScalingGroupOf(this.template, logicalId);
     const existing = this.fleets.group(group.name);
     if (!existing) {
       this.fleets.addGroup(group);
     } else if (existing.launchTemplateVersion !== group.launchTemplateVersion || existing.desiredCapacity !== group.desiredCapacity) {
       Object.assign(existing, { ...group, targetGroupArns: existing.targetGroupArns });
-      this.note(`${t.describe(logicalId)} updated (launch configuration ${group.launchTemplateVersion}, desired ${group.desiredCapacity})`);
+      this.note(`${this.template.describe(logicalId)} updated (launch configuration ${group.launchTemplateVersion}, desired ${group.desiredCapacity})`);
     }
-  }
-
-  private addFunction(logicalId: string): void {
-    const t = this.template;
-    const resource = t.resource(logicalId);
-    const props = resource.Properties ?? {};
-    const code = (props.Code ?? {}) as Record<string, unknown>;
-    let environment: Record<string, string> | undefined;
-    this.functions.set(logicalId, {
-      logicalId,
-      functionName: t.ref(logicalId),
-      functionArn: String(t.getAtt(logicalId, 'Arn')),
-      codeDirectory: this.source.codeDirectories.get(logicalId),
-      inlineCode: typeof code.ZipFile === 'string' ? code.ZipFile : code.ZipFile ? String(t.resolve(code.ZipFile)) : undefined,
-      handler: String(t.resolve(props.Handler ?? 'index.handler')),
-      runtime: String(t.resolve(props.Runtime ?? 'nodejs')),
-      memoryMb: Number(t.resolve(props.MemorySize ?? 128)),
-      timeoutSeconds: Number(t.resolve(props.Timeout ?? 3)),
-      environment: () => {
-        environment ??= Object.fromEntries(Object.entries<unknown>(
-          (t.resolve((props.Environment as any)?.Variables ?? {}) ?? {}) as Record<string, unknown>,
-        ).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
-        return environment;
-      },
-    });
   }
 
   private functionByReference(reference: string): FunctionDefinition | undefined {
