@@ -1,6 +1,6 @@
 import { readParseOutput } from './parsed-migration';
 import { RawParseOutput } from './postgres-parser';
-import { alteredTable, MigrationRule, Severity, StatementUnderCheck } from './rule';
+import { MigrationRule, Severity } from './rule';
 import { MIGRATION_RULES } from './rules';
 import { SchemaKnowledge } from './schema-knowledge';
 import { SourcePosition, SourceText } from './source-text';
@@ -121,7 +121,7 @@ function checkOneFile(source: MigrationSource, raw: RawParseOutput, schema: Sche
     const ownSuppressions = statementSuppressions.size === 0 ? [] : statement.comments
       .map((comment) => statementSuppressions.get(comment))
       .filter((entry) => entry !== undefined);
-    for (const rule of rulesFor(subject)) {
+    for (const rule of RULES_BY_STATEMENT_KIND.get(kindOf(statement.node) ?? '') ?? []) {
       for (const hit of rule.check(subject)) {
         const own = ownSuppressions.find((entry) => entry.suppression.rules.includes(rule.id));
         const whole = fileSuppressions.find((entry) => entry.suppression.rules.includes(rule.id));
@@ -162,19 +162,6 @@ function checkOneFile(source: MigrationSource, raw: RawParseOutput, schema: Sche
 const RULES_BY_STATEMENT_KIND = new Map<string, MigrationRule[]>();
 for (const rule of MIGRATION_RULES) {
   for (const kind of rule.statementKinds) RULES_BY_STATEMENT_KIND.set(kind, [...(RULES_BY_STATEMENT_KIND.get(kind) ?? []), rule]);
-}
-
-/**
- * The rules that examine a statement, in MIGRATION_RULES order: one lookup by statement kind, and for
- * ALTER TABLE (most statements of a typical migration, examined by most rules) only the rules for the
- * subcommands it contains.
- */
-export function rulesFor(subject: StatementUnderCheck): readonly MigrationRule[] {
-  const rules = RULES_BY_STATEMENT_KIND.get(kindOf(subject.statement.node) ?? '') ?? [];
-  const altered = alteredTable(subject);
-  if (!altered) return rules;
-  return rules.filter((rule) => rule.alterTableCommands === undefined
-    || altered.commands.some((command) => rule.alterTableCommands!.includes(command.subtype ?? '')));
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

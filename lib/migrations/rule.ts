@@ -26,12 +26,6 @@ export interface MigrationRule {
   readonly severity: Severity;
   /** The statement types (parse-tree node names) the rule examines; it is only called for those. */
   readonly statementKinds: readonly string[];
-  /**
-   * The ALTER TABLE subcommands (AlterTableCmd subtypes such as AT_AddColumn) the rule examines: it is
-   * called for an ALTER TABLE statement only when the statement contains one. Absent: for every ALTER
-   * TABLE statement (when statementKinds names AlterTableStmt).
-   */
-  readonly alterTableCommands?: readonly string[];
   /** Why this is a problem while the old and the new version run against the same database. */
   readonly reason: string;
   /** The phased way to get the same result safely, one step per entry. */

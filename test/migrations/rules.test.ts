@@ -1,10 +1,4 @@
-import { rulesFor } from '../../lib/migrations/checker';
-import { readParseOutput } from '../../lib/migrations/parsed-migration';
-import { loadPostgresParser } from '../../lib/migrations/postgres-parser';
 import { MIGRATION_RULES } from '../../lib/migrations/rules';
-import { SchemaKnowledge } from '../../lib/migrations/schema-knowledge';
-import { SourceText } from '../../lib/migrations/source-text';
-import { kindOf } from '../../lib/migrations/sql-syntax';
 import { findingsOf, rulesOf } from './check-sql';
 
 // For each rule: statements it must report, and close variants it must not report.
@@ -207,41 +201,4 @@ test('one finding per affected object, each naming it', async () => {
     expect.stringContaining('users.a'),
     expect.stringContaining('users.b'),
   ]);
-});
-
-// ALTER TABLE subcommands of many kinds, alone and combined, beside the statements of CASES.
-const ALTER_TABLE_STATEMENTS = [
-  'ALTER TABLE users ADD COLUMN a int NOT NULL', 'ALTER TABLE users ADD COLUMN b serial', 'ALTER TABLE users ADD COLUMN c uuid DEFAULT gen_random_uuid()',
-  'ALTER TABLE users DROP COLUMN a', 'ALTER TABLE users ALTER a SET NOT NULL', 'ALTER TABLE users ALTER a DROP NOT NULL',
-  'ALTER TABLE users ALTER a SET DEFAULT 1', 'ALTER TABLE users ALTER a DROP DEFAULT', 'ALTER TABLE users ALTER a TYPE bigint',
-  'ALTER TABLE users ADD CONSTRAINT c CHECK (a > 0)', 'ALTER TABLE users ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES p (id) NOT VALID',
-  'ALTER TABLE users ADD CONSTRAINT u UNIQUE USING INDEX i', 'ALTER TABLE users ADD PRIMARY KEY (id)', 'ALTER TABLE users VALIDATE CONSTRAINT c',
-  'ALTER TABLE users DROP CONSTRAINT c', 'ALTER TABLE users SET LOGGED', 'ALTER TABLE users SET UNLOGGED', 'ALTER TABLE users SET TABLESPACE fast',
-  'ALTER TABLE users OWNER TO app', 'ALTER TABLE users ENABLE ROW LEVEL SECURITY', 'ALTER TABLE users SET (fillfactor = 70)',
-  'ALTER TABLE users ALTER a SET STATISTICS 100', 'ALTER TABLE users ALTER a ADD GENERATED ALWAYS AS IDENTITY', 'ALTER TABLE users REPLICA IDENTITY FULL',
-  'ALTER TABLE users INHERIT parent', 'ALTER TABLE users ATTACH PARTITION p FOR VALUES IN (1)', 'ALTER TABLE users CLUSTER ON i',
-  'ALTER INDEX i SET TABLESPACE fast', 'ALTER TABLE users ADD COLUMN d int, DROP COLUMN e, ALTER f SET NOT NULL, SET LOGGED',
-];
-
-test('a rule that names its ALTER TABLE subcommands finds nothing in the ALTER TABLE statements the checker skips it for', async () => {
-  const parse = await loadPostgresParser();
-  const sqls = [...Object.values(CASES).flatMap((cases) => [...cases.reported, ...cases.notReported]), ...ALTER_TABLE_STATEMENTS];
-  const skipped: string[] = [];
-  for (const sql of sqls) {
-    const parsed = readParseOutput(new SourceText(sql), parse(sql));
-    if (!parsed.ok) throw new Error(`test statement does not parse: ${sql}: ${parsed.message}`);
-    const schema = new SchemaKnowledge();
-    for (const statement of parsed.statements) {
-      const subject = { statement, schema };
-      const called = rulesFor(subject);
-      const examining = MIGRATION_RULES.filter((rule) => rule.statementKinds.includes(kindOf(statement.node) ?? ''));
-      for (const rule of examining.filter((candidate) => !called.includes(candidate))) {
-        expect({ rule: rule.id, sql, hits: rule.check(subject) }).toEqual({ rule: rule.id, sql, hits: [] });
-        skipped.push(rule.id);
-      }
-      schema.apply(statement.node);
-    }
-  }
-  // Every rule that names subcommands was skipped somewhere, so each one was put to the test.
-  expect(new Set(skipped)).toEqual(new Set(MIGRATION_RULES.filter((rule) => rule.alterTableCommands).map((rule) => rule.id)));
 });

@@ -5,7 +5,6 @@ export const changingColumnType: MigrationRule = {
   id: 'changing-column-type',
   severity: 'unsafe',
   statementKinds: ['AlterTableStmt'],
-  alterTableCommands: ['AT_AlterColumnType'],
   reason: 'Values the running version writes or compares may not fit the new type (its writes and queries then '
     + 'fail), and most type changes rewrite the table and its indexes under an ACCESS EXCLUSIVE lock.',
   recipe: [
