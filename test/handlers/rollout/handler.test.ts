@@ -7,6 +7,7 @@ import {
   ElasticLoadBalancingV2Client,
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -21,6 +22,7 @@ const dynamodb = mockClient(DynamoDBDocumentClient);
 const lambdaClient = mockClient(LambdaClient);
 const autoscaling = mockClient(AutoScalingClient);
 const sfn = mockClient(SFNClient);
+const eventBridge = mockClient(EventBridgeClient);
 
 const RULE = 'arn:aws:elasticloadbalancing:us-east-1:111:listener-rule/app/lb/1/2/main';
 const TEST_RULE = 'arn:aws:elasticloadbalancing:us-east-1:111:listener-rule/app/lb/1/3/test';
@@ -73,6 +75,8 @@ beforeEach(() => {
   lambdaClient.reset();
   autoscaling.reset();
   sfn.reset();
+  eventBridge.reset();
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
   jest.spyOn(console, 'info').mockImplementation(() => undefined);
   jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   jest.spyOn(console, 'error').mockImplementation(() => undefined);
@@ -336,4 +340,131 @@ test('a task without the execution context is refused (the lock and history are 
 
 test('an unknown action says the definition and handler versions differ', async () => {
   await expect(handler({ action: 'dance' } as unknown as TaskEvent)).rejects.toThrow(/Unknown rollout action "dance"/);
+});
+
+describe('events on the default bus (invariant 6)', () => {
+  /** [detail-type, detail] of every entry sent, in order. */
+  function sentEvents(): Array<[string, Record<string, unknown>]> {
+    return eventBridge.commandCalls(PutEventsCommand)
+      .flatMap((c) => c.args[0].input.Entries ?? [])
+      .map((e) => {
+        expect(e.Source).toBe('cdk-blue-green');
+        expect(e.EventBusName).toBeUndefined();
+        return [e.DetailType as string, JSON.parse(e.Detail as string)];
+      });
+  }
+  const healthyGreen = { TargetHealthDescriptions: Array.from({ length: 3 }, () => ({ TargetHealth: { State: 'healthy' as const } })) };
+
+  test('the lock announces the start only once it holds the lock', async () => {
+    elbv2.on(DescribeRulesCommand).resolves(ruleWith(100, 0));
+    dynamodb.on(UpdateCommand).resolves({});
+    await handler(event('lock'));
+    expect(sentEvents()).toEqual([['Blue-Green Rollout Started', expect.objectContaining({
+      service: 'web', executionId: EXECUTION.id, from: 'BLUE', to: 'GREEN', reason: 'release v2',
+    })]]);
+  });
+
+  test('a held lock is announced as a refusal naming the holder, and the task still fails', async () => {
+    elbv2.on(DescribeRulesCommand).resolves(ruleWith(100, 0));
+    dynamodb.on(UpdateCommand).rejects(Object.assign(new Error('failed'), { name: 'ConditionalCheckFailedException' }));
+    dynamodb.on(GetCommand).resolves({ Item: { lockExecutionId: 'arn:other', lockAcquiredAt: '2026-01-01T00:00:00Z', lockReason: 'hotfix' } });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' } as any);
+    await expect(handler(event('lock'))).rejects.toMatchObject({ name: 'RolloutRefused' });
+    expect(sentEvents()).toEqual([['Blue-Green Rollout Refused', expect.objectContaining({
+      error: 'RolloutRefused', cause: expect.stringMatching(/Another rollout of web is running \(execution arn:other/),
+    })]]);
+  });
+
+  test('a throttled lock is retried by the state machine, not announced', async () => {
+    elbv2.on(DescribeRulesCommand).rejects(awsError('Throttling', 400));
+    await expect(handler(event('lock'))).rejects.toMatchObject({ name: 'AwsThrottled' });
+    expect(sentEvents()).toEqual([]);
+  });
+
+  test('the health gate announces only the check that passes', async () => {
+    autoscaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
+    elbv2.on(DescribeTargetHealthCommand).resolvesOnce({ TargetHealthDescriptions: [{ TargetHealth: { State: 'healthy' } }] }).resolves(healthyGreen);
+    await handler(event('checkHealth'));
+    expect(sentEvents()).toEqual([]);
+    await handler(event('checkHealth'));
+    expect(sentEvents()).toEqual([['Blue-Green Health Gate Passed', expect.objectContaining({ healthyTargets: 3, requiredHealthyTargets: 3 })]]);
+  });
+
+  test('smoke tests: the user\'s function announces its own pass; an HTTP pass is announced by the first step only', async () => {
+    lambdaClient.on(InvokeCommand).resolves({ StatusCode: 200, Payload: Buffer.from('{}') as any });
+    await handler(event('runSmokeTest', { smokeFunctionArn: 'arn:aws:lambda:us-east-1:111:function:check' }));
+    elbv2.on(DescribeTargetHealthCommand).resolves(healthyGreen);
+    const httpPassed = { smokeTest: { url: 'http://lb:8080/health', status: 200 } };
+    await handler(event('setWeights', { step, state: httpPassed }));
+    await handler(event('setWeights', { step: { ...step, index: 2, percent: 100 }, state: httpPassed }));
+    expect(sentEvents()).toEqual([
+      ['Blue-Green Smoke Test Passed', expect.objectContaining({ smokeTest: 'LAMBDA', observed: expect.stringContaining('function:check') })],
+      ['Blue-Green Smoke Test Passed', expect.objectContaining({ smokeTest: 'HTTP', observed: 'GET http://lb:8080/health answered 200' })],
+    ]);
+  });
+
+  test('weights are announced when read back, not when written', async () => {
+    elbv2.on(DescribeTargetHealthCommand).resolves(healthyGreen);
+    await handler(event('setWeights', { step }));
+    expect(sentEvents()).toEqual([]);
+    elbv2.on(DescribeRulesCommand).resolvesOnce(ruleWith(100, 0)).resolves(ruleWith(90, 10));
+    await expect(handler(event('verifyWeights', { step }))).rejects.toMatchObject({ name: 'WeightsNotApplied' });
+    expect(sentEvents()).toEqual([]);
+    await handler(event('verifyWeights', { step }));
+    expect(sentEvents()).toEqual([['Blue-Green Weights Shifted', expect.objectContaining({
+      step: { index: 1, count: 2, percent: 10 }, weights: { BLUE: 90, GREEN: 10 },
+    })]]);
+  });
+
+  test('finalize announces success with the live color', async () => {
+    dynamodb.on(UpdateCommand).resolves({});
+    dynamodb.on(PutCommand).resolves({});
+    await handler(event('finalize'));
+    expect(sentEvents()).toEqual([['Blue-Green Rollout Succeeded', expect.objectContaining({ liveColor: 'GREEN' })]]);
+  });
+
+  test('a rollback announces its start with the alarm and step, then the weights it read back', async () => {
+    elbv2.on(DescribeRulesCommand).resolvesOnce(ruleWith(90, 10)).resolvesOnce(ruleWith(100, 0));
+    dynamodb.on(UpdateCommand).resolves({});
+    dynamodb.on(PutCommand).resolves({});
+    const failure = { Error: 'AlarmBreach', Cause: JSON.stringify({ errorType: 'AlarmBreach', errorMessage: 'alarm "green-5xx" is ALARM since t: 12 errors' }) };
+    const result = await handler(event('rollback', { state: { failure, progress: { stepIndex: 1, stepCount: 2, percent: 10 } } })) as { cause: string };
+    expect(sentEvents()).toEqual([
+      ['Blue-Green Rollback Started', expect.objectContaining({
+        error: 'AlarmBreach', cause: 'alarm "green-5xx" is ALARM since t: 12 errors', alarm: 'green-5xx', step: { index: 1, count: 2, percent: 10 },
+      })],
+      ['Blue-Green Rollout Rolled Back', expect.objectContaining({
+        error: 'AlarmBreach', cause: result.cause, alarm: 'green-5xx', weights: { BLUE: 100, GREEN: 0 }, trafficMoved: true,
+      })],
+    ]);
+  });
+
+  test('EventBridge failing never breaks a rollback: traffic is restored, recorded, and the cause returned', async () => {
+    eventBridge.on(PutEventsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    elbv2.on(DescribeRulesCommand).resolvesOnce(ruleWith(50, 50)).resolvesOnce(ruleWith(100, 0));
+    dynamodb.on(UpdateCommand).resolves({});
+    dynamodb.on(PutCommand).resolves({});
+    const failure = { Error: 'TargetsUnhealthy', Cause: 'TargetsUnhealthy: GREEN had 1 healthy target(s)' };
+    await expect(handler(event('rollback', { state: { failure, progress: { stepIndex: 2, stepCount: 2, percent: 100 } } })))
+      .resolves.toMatchObject({ error: 'TargetsUnhealthy' });
+    expect(elbv2.commandCalls(ModifyRuleCommand)[0].args[0].input.RuleArn).toBe(RULE);
+    expect(dynamodb.commandCalls(PutCommand)[0].args[0].input.Item).toMatchObject({ outcome: 'ROLLED_BACK' });
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(2);
+  });
+
+  test('EventBridge rejecting entries never breaks a rollout step or the lock', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'x' }] });
+    elbv2.on(DescribeRulesCommand).resolves(ruleWith(90, 10));
+    dynamodb.on(UpdateCommand).resolves({});
+    await expect(handler(event('verifyWeights', { step }))).resolves.toEqual({ split: 'BLUE 90% / GREEN 10%' });
+    elbv2.on(DescribeRulesCommand).resolves(ruleWith(100, 0));
+    await expect(handler(event('lock'))).resolves.toMatchObject({ stepIndex: 0 });
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(2);
+  });
+
+  test('a rollback whose restore fails still announces its start, and fails for the state machine to retry', async () => {
+    elbv2.on(DescribeRulesCommand).resolves(ruleWith(90, 10));
+    await expect(handler(event('rollback', { state: { failure: { Error: 'AlarmBreach', Cause: 'x' } } }))).rejects.toMatchObject({ name: 'WeightsNotApplied' });
+    expect(sentEvents().map(([type]) => type)).toEqual(['Blue-Green Rollback Started']);
+  });
 });
