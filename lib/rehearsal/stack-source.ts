@@ -2,9 +2,7 @@
 // process), a cloud assembly directory (cdk.out), or a bare template plus asset directories.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AssetStaging, CfnElement, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Stack } from 'aws-cdk-lib';
 import type { CfnTemplate } from './template';
 
 export interface StackSource {
@@ -24,6 +22,10 @@ export function sourceFromStack(stack: Stack): StackSource {
   if (cached) {
     return cached;
   }
+  // Loaded here, not at the top: rehearsing a cloud assembly (the command-line tool) needs no aws-cdk-lib.
+  const { AssetStaging, CfnElement, Stack: StackClass } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+  const { Template } = require('aws-cdk-lib/assertions') as typeof import('aws-cdk-lib/assertions');
+  const lambda = require('aws-cdk-lib/aws-lambda') as typeof import('aws-cdk-lib/aws-lambda');
   // The template linter that aws-cdk-lib runs on every synthesis is most of the synthesis time and
   // tells a rehearsal nothing (the construct tests check templates), so it is off for this synth.
   const validation = process.env.CDK_VALIDATION;
@@ -37,13 +39,13 @@ export function sourceFromStack(stack: Stack): StackSource {
   const constructPaths = new Map<string, string>();
   const codeDirectories = new Map<string, string>();
   for (const construct of stack.node.findAll()) {
-    if (!CfnElement.isCfnElement(construct) || Stack.of(construct) !== stack) {
+    if (!CfnElement.isCfnElement(construct) || StackClass.of(construct) !== stack) {
       continue;
     }
     const logicalId = stack.resolve(construct.logicalId) as string;
     constructPaths.set(logicalId, construct.node.path.replace(/\/Resource$/, ''));
     if (construct instanceof lambda.CfnFunction && construct.node.scope) {
-      const staging = construct.node.scope.node.findAll().find((c): c is AssetStaging => c instanceof AssetStaging);
+      const staging = construct.node.scope.node.findAll().find((c): c is InstanceType<typeof AssetStaging> => c instanceof AssetStaging);
       if (staging) {
         codeDirectories.set(logicalId, staging.sourcePath);
       }
