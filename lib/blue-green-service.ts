@@ -5,6 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -715,6 +716,41 @@ export class BlueGreenService extends Construct {
     if (fleet.healthCheckPort !== fleet.instancePort) {
       this.listener.connections.allowTo(fleet, ec2.Port.tcp(fleet.healthCheckPort), 'load balancer health checks');
     }
+  }
+
+  /**
+   * Defines an EventBridge rule that matches this service's rollout events.
+   *
+   * Every decision of a rollout is put on the account's default event bus with source
+   * `cdk-blue-green` and one of these detail-types: `Blue-Green Rollout Started`,
+   * `Blue-Green Rollout Refused` (another rollout holds the lock, or the start was unsafe),
+   * `Blue-Green Health Gate Passed`, `Blue-Green Smoke Test Passed`, `Blue-Green Weights Shifted`
+   * (a step's weights written and read back), `Blue-Green Rollout Succeeded`,
+   * `Blue-Green Rollback Started` and `Blue-Green Rollout Rolled Back` (traffic read back on the
+   * previous color). The detail always has `service`, `executionId` and `executionName`, and, once
+   * the input is valid, `from`, `to`, `reason` and `requestedBy`; depending on the event also
+   * `step` (`index`, `count`, `percent`), `weights` (`BLUE`, `GREEN` percent), `error`, `cause`,
+   * `alarm` and `alarms` (the watched alarms that caused a rollback). Events are delivered at
+   * least once: a retried task may announce the same step twice.
+   *
+   * The rule matches the source, this service's name in `detail.service`, and its rollout state
+   * machine in `resources`; narrow it further with `options.eventPattern`, for example
+   * `{ detailType: ['Blue-Green Rollout Rolled Back'] }`.
+   *
+   * @param id The construct id of the rule, in this service's scope.
+   * @param options The rule's target, description, name and any further event pattern.
+   * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
+   */
+  public onRolloutEvent(id: string, options: events.OnEventOptions = {}): events.Rule {
+    const rule = new events.Rule(this, id, options);
+    rule.addTarget(options.target);
+    rule.addEventPattern({
+      source: ['cdk-blue-green'],
+      detail: { service: [rolloutServiceName(this)] },
+      // The name is unique per stack only; the state machine ARN keeps other stacks' services out.
+      resources: [this.rolloutStateMachine.stateMachineArn],
+    });
+    return rule;
   }
 }
 
