@@ -275,9 +275,13 @@ export class Fleet extends Construct implements ec2.IConnectable {
       this.role.addToPrincipalPolicy(statement);
     }
 
-    const userData = props.userData ?? ec2.UserData.forOperatingSystem(props.machineImage.getImage(this).osType);
+    // Resolve the image once: every getImage() call of a region-mapped image adds its own mapping to
+    // the template, and a second call would leave an unreferenced one behind.
+    const image = props.machineImage.getImage(this);
+    const machineImage: ec2.IMachineImage = { getImage: () => image };
+    const userData = props.userData ?? ec2.UserData.forOperatingSystem(image.osType);
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
-      machineImage: props.machineImage,
+      machineImage,
       instanceType: props.instanceType ?? DEFAULT_INSTANCE_TYPE,
       userData,
       // LaunchTemplate refuses both; without a given profile it creates one for the role.
