@@ -33,8 +33,8 @@ export class HttpsListenerServiceStack extends Stack {
       listenerConditions: [elbv2.ListenerCondition.hostHeaders(['shop.example.com'])],
       testListenerPort: 9000,
       testListenerPeers: [ec2.Peer.ipv4('203.0.113.0/24')],
-      blue: { machineImage, userData: releaseUserData('2.3'), capacity: { min: 2, max: 6, desired: 3 } },
-      green: { machineImage, userData: releaseUserData('2.4'), capacity: { min: 2, max: 6, desired: 3 } },
+      blue: { machineImage, userData: releaseUserData('2.3'), capacity: { min: 3, max: 6 } },
+      green: { machineImage, userData: releaseUserData('2.4'), capacity: { min: 3, max: 6 } },
       live: Color.GREEN,
     });
   }
