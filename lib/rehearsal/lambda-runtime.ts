@@ -4,6 +4,7 @@
 // `node:http` that reach the in-memory load balancer, and a console whose lines the rehearsal keeps.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { MOCKED_SDK_MODULES } from './aws/sdk-mocks';
 import { REHEARSAL_REGION, stableHex } from './fake-identifiers';
 import type { VirtualClock } from './virtual-clock';
 
@@ -155,10 +156,13 @@ export class LambdaRuntime {
       if (['http', 'node:http', 'https', 'node:https'].includes(id)) {
         return this.services.http();
       }
+      if (id in MOCKED_SDK_MODULES) {
+        return MOCKED_SDK_MODULES[id];
+      }
       if (id.startsWith('.') || id.startsWith('/')) {
         return require(path.resolve(dir, id));
       }
-      // The SDK resolves from this repository, so the mocks installed on its client classes apply.
+      // Anything else resolves from this repository.
       return require(id);
     };
     const log = (level: string) => (...args: unknown[]) => this.services.log({

@@ -36,6 +36,22 @@ export const SERVICES: Record<ServiceName, ServiceDescription> = {
   EventBridge: { module: eventBridge, serviceException: 'EventBridgeServiceException', throttlingErrorName: 'ThrottlingException', throttlingStatusCode: 400 },
 };
 
+/**
+ * The SDK modules whose clients are mocked, by the id handler code requires them with. Handlers get
+ * exactly these objects, so the mocks apply even when the rehearsal itself is bundled (a dynamic
+ * require would load another copy).
+ */
+export const MOCKED_SDK_MODULES: Readonly<Record<string, unknown>> = {
+  '@aws-sdk/client-elastic-load-balancing-v2': elbv2,
+  '@aws-sdk/client-cloudwatch': cloudWatch,
+  '@aws-sdk/client-auto-scaling': autoScaling,
+  '@aws-sdk/client-dynamodb': dynamodb,
+  '@aws-sdk/client-ec2': ec2,
+  '@aws-sdk/client-lambda': lambda,
+  '@aws-sdk/client-sfn': sfn,
+  '@aws-sdk/lib-dynamodb': documentClient,
+};
+
 /** Answers one call: the operation name without "Command" (e.g. "ModifyRule") and its input. */
 export type Dispatcher = (service: ServiceName, operation: string, input: any) => Promise<any>;
 
