@@ -1,0 +1,36 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collectMigrationFiles, displayName } from '../../lib/migrations/migration-files';
+
+describe('collectMigrationFiles', () => {
+  let directory: string;
+  beforeEach(() => {
+    directory = mkdtempSync(join(tmpdir(), 'cdk-blue-green-files-'));
+  });
+  afterEach(() => rmSync(directory, { recursive: true, force: true }));
+
+  test('orders by file name with numbers compared as numbers, then by the path below the directory', () => {
+    for (const file of ['b/V1__x.sql', 'a/V1__x.sql', 'V10__y.sql', 'V9__z.sql', 'a/deeper/V2__w.SQL', 'notes.txt']) {
+      mkdirSync(join(directory, file, '..'), { recursive: true });
+      writeFileSync(join(directory, file), 'SELECT 1;');
+    }
+    expect(collectMigrationFiles([directory], '/')).toEqual(
+      ['a/V1__x.sql', 'b/V1__x.sql', 'a/deeper/V2__w.SQL', 'V9__z.sql', 'V10__y.sql'].map((file) => join(directory, file)));
+  });
+});
+
+describe('displayName', () => {
+  test.each([
+    ['/work/db/V1.sql', '/work', 'db/V1.sql'],
+    ['/work/db/V1.sql', '/work/', 'db/V1.sql'],
+    ['/work//db/V1.sql', '/work', 'db/V1.sql'],
+    ['/work/db/./V1.sql', '/work', 'db/V1.sql'],
+    ['/work/../work/db/V1.sql', '/work', 'db/V1.sql'],
+    ['/work/db/V1.sql', '/work/db/../', 'db/V1.sql'],
+    ['/elsewhere/V1.sql', '/work', '/elsewhere/V1.sql'],
+    ['/work-old/V1.sql', '/work', '/work-old/V1.sql'],
+  ])('names %s from %s as %s (below the working directory: relative and normalised; elsewhere: absolute)', (file, workingDirectory, expected) => {
+    expect(displayName(file, workingDirectory)).toBe(expected);
+  });
+});
