@@ -738,7 +738,8 @@ export class BlueGreenService extends Construct {
    * `{ detailType: ['Blue-Green Rollout Rolled Back'] }`.
    *
    * @param id The construct id of the rule, in this service's scope.
-   * @param options The rule's target, description, name and any further event pattern.
+   * @param options The rule's target, description, name and any further event pattern. Without
+   * them (the default), a rule without a target that matches every rollout event of this service.
    * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
    */
   public onRolloutEvent(id: string, options: events.OnEventOptions = {}): events.Rule {
