@@ -3,6 +3,7 @@
 // PutEvents answered by the rehearsal's event bus, which records each event at its virtual time.
 // Read a test as "what would a rule on `cdk-blue-green` events see when...".
 import { alarm, at, failCall, type RecordedEvent, rehearse, type RehearsalResult, startRollout } from '../../lib/rehearsal';
+import { EventBusModel } from '../../lib/rehearsal/aws/event-bus-model';
 import { serviceStack } from './fixtures/service-stack';
 
 const web = serviceStack().stack;
@@ -129,4 +130,23 @@ describe('EventBridge failing changes nothing but the events', () => {
     expect(result.weights).toEqual({ BLUE: 100, GREEN: 0 });
     expect(result.calls.filter((c) => c.operation === 'PutEvents').every((c) => c.error === 'InternalException')).toBe(true);
   });
+});
+
+test('the rehearsal\'s bus answers PutEvents as EventBridge does: malformed entries fail one by one, the rest are recorded', () => {
+  const bus = new EventBusModel();
+  const out = bus.putEvents({
+    Entries: [
+      { Source: 'cdk-blue-green', DetailType: 'Blue-Green Rollout Started', Detail: '{"service":"Web"}', Time: new Date('2026-01-05T09:00:00Z') },
+      { Source: 'cdk-blue-green', DetailType: 'Blue-Green Rollout Started', Detail: 'not json' },
+      { Source: 'cdk-blue-green', Detail: '{}' },
+      { Source: 'app', DetailType: 'x', Detail: '{}', EventBusName: 'arn:aws:events:us-east-1:1:event-bus/orders' },
+    ],
+  }, 42);
+  expect(out.FailedEntryCount).toBe(2);
+  expect(out.Entries.map((e) => e.ErrorCode)).toEqual([undefined, 'MalformedDetail', 'InvalidArgument', undefined]);
+  expect(bus.events).toEqual([
+    { t: 42, eventBusName: 'default', source: 'cdk-blue-green', detailType: 'Blue-Green Rollout Started', detail: { service: 'Web' }, resources: [], time: '2026-01-05T09:00:00.000Z' },
+    { t: 42, eventBusName: 'orders', source: 'app', detailType: 'x', detail: {}, resources: [], time: undefined },
+  ]);
+  expect(() => bus.putEvents({ Entries: [] }, 0)).toThrow(/length between 1 and 10/);
 });
