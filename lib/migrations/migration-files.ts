@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { MigrationSource } from './checker';
 
 /** A path given by the user that cannot be read as migrations. */
@@ -36,11 +36,14 @@ export function collectMigrationFiles(paths: readonly string[], workingDirectory
 }
 
 function sqlFilesUnder(directory: string): string[] {
-  // Each file's path relative to `directory` is built during the walk (it is a sort key).
+  // Paths are built by concatenation during the walk: `directory` is already resolved (normalised) and
+  // an entry name holds no separator, so path.join's normalisation of every path would find nothing to
+  // do. The path relative to `directory` is a sort key.
   const found: Array<{ path: string; name: string; relativePath: string }> = [];
   const walk = (current: string, relativeDirectory: string): void => {
+    const prefix = current.endsWith(sep) ? current : `${current}${sep}`;
     for (const entry of readdirSync(current, { withFileTypes: true })) {
-      const path = join(current, entry.name);
+      const path = `${prefix}${entry.name}`;
       const relativePath = relativeDirectory === '' ? entry.name : `${relativeDirectory}${sep}${entry.name}`;
       if (entry.isDirectory()) walk(path, relativePath);
       else if (entry.isFile() && entry.name.toLowerCase().endsWith('.sql')) found.push({ path, name: entry.name, relativePath });
