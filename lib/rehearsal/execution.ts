@@ -3,7 +3,7 @@
 // execution history and billing-relevant counts kept.
 import { StateMachine } from 'aws-local-stepfunctions';
 import { arnPrefix } from './fake-identifiers';
-import { NESTED_EXECUTION_CONTEXT, pinExecutionContextInNestedStates, transformWaitStates, waitSeconds } from './wait-states';
+import { NESTED_EXECUTION_CONTEXT, catches, enclosingGroups, pinExecutionContextInNestedStates, transformWaitStates, waitSeconds } from './wait-states';
 import type { VirtualClock } from './virtual-clock';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -62,6 +62,7 @@ export function startExecution(options: StartExecutionOptions): ExecutionRecord 
   const stateMachineName = options.stateMachineArn.split(':').pop() as string;
   const executionArn = `${arnPrefix('states')}:execution:${stateMachineName}:${options.name}`;
   const { definition, waits, tasks } = transformWaitStates(pinExecutionContextInNestedStates(options.definition));
+  const nesting = enclosingGroups(definition);
   let settle!: () => void;
   const record: ExecutionRecord = {
     executionArn,
@@ -84,25 +85,52 @@ export function startExecution(options: StartExecutionOptions): ExecutionRecord 
       record.cause = cause;
       record.stopDate = new Date(clock.now());
       record.history.push({ t: clock.elapsedSeconds(), type: 'ExecutionAborted', error, cause });
-      pendingSleep?.interrupt();
+      interruptSleeps(() => true, true);
     },
   };
   let stopped: { error?: string; cause?: string } | undefined;
-  let pendingSleep: { interrupt(): void } | undefined;
-  const sleep = async (seconds: number) => {
+  /** Set once the execution has ended: anything of it still running is a leftover to end. */
+  let ended = false;
+  /**
+   * Map and Parallel states one of whose iterations or branches failed. aws-local-stepfunctions
+   * keeps running the others (queued Map iterations included) after the state has failed; in Step
+   * Functions they stop. The rehearsal stops them at their next wait or task.
+   */
+  const failedGroups = new Set<string>();
+  const pendingSleeps = new Map<{ interrupt(resumesProcess?: boolean): void }, string>();
+  const interruptSleeps = (which: (stateName: string) => boolean, resumesProcess: boolean) => {
+    for (const [wait, stateName] of [...pendingSleeps]) {
+      if (which(stateName)) wait.interrupt(resumesProcess);
+    }
+  };
+  const sleep = async (seconds: number, stateName: string) => {
     const wait = clock.interruptibleSleep(seconds);
-    pendingSleep = wait;
+    pendingSleeps.set(wait, stateName);
     try {
       await wait.done;
     } finally {
-      pendingSleep = undefined;
+      pendingSleeps.delete(wait);
     }
   };
-  // Thrown into the interpreter after a stop: neither retried nor caught, so the execution ends.
-  const stopIfRequested = () => {
+  const inFailedGroup = (stateName: string) => (nesting.of.get(stateName) ?? []).some((g) => failedGroups.has(g));
+  // Thrown into the interpreter when a stop or a failed Map/Parallel ends this path: neither
+  // retried nor caught, so it ends without running anything else.
+  const stopIfRequested = (stateName: string) => {
     if (stopped) {
       throw Object.assign(new Error(stopped.cause ?? 'stopped'), { name: stopped.error ?? 'Stopped', isRetryable: false, isCatchable: false });
     }
+    if (ended || inFailedGroup(stateName)) {
+      throw Object.assign(new Error('stopped: its Map or Parallel state has already failed'), { name: 'Rehearsal.Stopped', isRetryable: false, isCatchable: false });
+    }
+  };
+  /** A task failed for good: its Map/Parallel states fail too, up to the first that catches it. */
+  const failGroups = (stateName: string, task: any, error: Error) => {
+    if (catches(task, error.name)) return;
+    for (const group of nesting.of.get(stateName) ?? []) {
+      failedGroups.add(group);
+      if (catches(nesting.groups.get(group), error.name)) break;
+    }
+    interruptSleeps(inFailedGroup, false);
   };
 
   const retryAttempts = new Map<string, number[]>();
@@ -111,7 +139,7 @@ export function startExecution(options: StartExecutionOptions): ExecutionRecord 
   for (const [stateName, task] of tasks) {
     const run = waits.has(stateName)
       ? async (input: unknown) => {
-        await sleep(waitSeconds(waits.get(stateName)!, input, clock.now(), stateName));
+        await sleep(waitSeconds(waits.get(stateName)!, input, clock.now(), stateName), stateName);
         return input;
       }
       : async (input: unknown) => {
@@ -125,24 +153,25 @@ export function startExecution(options: StartExecutionOptions): ExecutionRecord 
         return result;
       };
     handlers[stateName] = async (input: any) => {
-      stopIfRequested();
+      stopIfRequested(stateName);
       let result: unknown;
       try {
         result = await run(input);
       } catch (error) {
-        stopIfRequested();
+        stopIfRequested(stateName);
         // The interpreter retries at once (interval overridden to 0); the back-off it would have
         // waited passes here, in virtual time, with the interpreter's own attempt counting.
         const delay = retryDelaySeconds(task, error as Error, retryAttempts, stateName);
         if (delay === undefined) {
           retryAttempts.delete(stateName);
+          failGroups(stateName, task, error as Error);
         } else {
-          await sleep(delay);
-          stopIfRequested();
+          await sleep(delay, stateName);
+          stopIfRequested(stateName);
         }
         throw error;
       }
-      stopIfRequested();
+      stopIfRequested(stateName);
       retryAttempts.delete(stateName);
       return result;
     };
@@ -223,6 +252,9 @@ export function startExecution(options: StartExecutionOptions): ExecutionRecord 
         record.status = 'FAILED';
       }
     }
+    // Leftovers (see failedGroups) end now instead of running on after the execution.
+    ended = true;
+    interruptSleeps(() => true, false);
     await collectHistory;
     const failed = [...record.history].reverse().find((h) => h.type === 'ExecutionFailed');
     if (record.status === 'FAILED' && failed && !record.error) {

@@ -80,7 +80,7 @@ export class VirtualClock {
    * A sleep that can be ended early: `interrupt()` resumes the process now (used when an
    * execution is stopped while it waits).
    */
-  public interruptibleSleep(seconds: number): { readonly done: Promise<void>; interrupt(): void } {
+  public interruptibleSleep(seconds: number): { readonly done: Promise<void>; interrupt(resumesProcess?: boolean): void } {
     if (!(seconds > 0)) {
       return { done: Promise.resolve(), interrupt: () => undefined };
     }
@@ -88,25 +88,29 @@ export class VirtualClock {
       return { done: Promise.reject(this.failure), interrupt: () => undefined };
     }
     let timer: Timer | undefined;
-    let wake!: () => void;
+    let wake!: (resumesProcess?: boolean) => void;
     const done = new Promise<void>((resolve, reject) => {
       this.active--;
-      wake = () => {
-        this.active++;
+      wake = (resumesProcess = true) => {
+        if (resumesProcess) this.active++;
         resolve();
       };
-      timer = this.push(this.nowMs + seconds * 1000, wake, true, (error) => {
+      timer = this.push(this.nowMs + seconds * 1000, () => wake(), true, (error) => {
         this.active++;
         reject(error);
       });
     });
     return {
       done,
-      interrupt: () => {
+      /**
+       * Ends the sleep now. `resumesProcess: false` for a leftover that only finishes (a stopped
+       * Map iteration): it was never counted as a process of its own, so it is not counted back.
+       */
+      interrupt: (resumesProcess = true) => {
         const index = timer ? this.timers.indexOf(timer) : -1;
         if (index >= 0) {
           this.timers.splice(index, 1);
-          wake();
+          wake(resumesProcess);
         }
       },
     };

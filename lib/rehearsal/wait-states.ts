@@ -53,6 +53,33 @@ export function visitStates(definition: any, visit: (name: string, state: any, s
   }
 }
 
+/**
+ * For every state inside a Map or Parallel state, the enclosing Map/Parallel states, innermost
+ * first; and each Map/Parallel state's definition.
+ */
+export function enclosingGroups(definition: any): { readonly of: ReadonlyMap<string, string[]>; readonly groups: ReadonlyMap<string, any> } {
+  const of = new Map<string, string[]>();
+  const groups = new Map<string, any>();
+  const walk = (machine: any, chain: string[]) => {
+    for (const [name, state] of Object.entries<any>(machine.States ?? {})) {
+      of.set(name, chain);
+      const inner = [...(state.Branches ?? []), ...(state.Iterator ? [state.Iterator] : []), ...(state.ItemProcessor ? [state.ItemProcessor] : [])];
+      if (inner.length > 0) {
+        groups.set(name, state);
+        inner.forEach((branch) => walk(branch, [name, ...chain]));
+      }
+    }
+  };
+  walk(definition, []);
+  return { of, groups };
+}
+
+/** Whether a Catch of `state` catches an error named `errorName` (Task states). */
+export function catches(state: any, errorName: string): boolean {
+  return (state?.Catch ?? []).some((c: any) => (c.ErrorEquals as string[]).some((e) =>
+    e === errorName || e === 'States.ALL' || (e === 'States.TaskFailed' && errorName !== 'States.Timeout')));
+}
+
 /** Seconds a Wait state waits for `input` at virtual time `nowMs`. */
 export function waitSeconds(wait: WaitStateDefinition, input: unknown, nowMs: number, stateName: string): number {
   if (wait.Seconds !== undefined) {

@@ -174,6 +174,42 @@ describe('an execution on the virtual clock', () => {
     expect(record).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
   });
 
+  test('when a Map iteration fails, the queued iterations stop as in Step Functions (the interpreter would run them)', async () => {
+    const clock = new VirtualClock();
+    const checked: number[] = [];
+    const record = startExecution({
+      stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:Demo',
+      definition: {
+        StartAt: 'Bake',
+        States: {
+          Bake: {
+            Type: 'Map', ItemsPath: '$.polls', MaxConcurrency: 1, Next: 'Done',
+            Catch: [{ ErrorEquals: ['States.ALL'], Next: 'RollBack' }],
+            ItemProcessor: {
+              StartAt: 'Wait', States: {
+                Wait: { Type: 'Wait', Seconds: 10, Next: 'Check' },
+                Check: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:Check', End: true },
+              },
+            },
+          },
+          RollBack: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:RollBack', End: true },
+          Done: { Type: 'Succeed' },
+        },
+      },
+      input: { polls: [1, 2, 3, 4, 5] }, name: 'demo', clock,
+      invokeTask: async (_execution, stateName, _task, input: any) => {
+        checked.push(clock.elapsedSeconds());
+        if (stateName === 'Check' && input === 2) throw Object.assign(new Error('alarm'), { name: 'AlarmBreach' });
+        return input;
+      },
+    });
+    await record.done;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(record.status).toBe('SUCCEEDED');
+    expect(checked).toEqual([10, 20, 20]); // poll 1, poll 2 (fails), the rollback; polls 3-5 never run
+    expect(clock.elapsedSeconds()).toBe(20);
+  });
+
   test('retries exhausted: the execution fails with the task error name and cause', async () => {
     const clock = new VirtualClock();
     const record = startExecution({

@@ -47,6 +47,7 @@ export const MOCKED_SDK_MODULES: Readonly<Record<string, unknown>> = {
   '@aws-sdk/client-auto-scaling': autoScaling,
   '@aws-sdk/client-dynamodb': dynamodb,
   '@aws-sdk/client-ec2': ec2,
+  '@aws-sdk/client-eventbridge': eventBridge,
   '@aws-sdk/client-lambda': lambda,
   '@aws-sdk/client-sfn': sfn,
   '@aws-sdk/lib-dynamodb': documentClient,
