@@ -166,6 +166,7 @@ export class Rehearsal implements ScenarioWorld {
   private binding?: ServiceBinding;
   private stateMachineArn?: string;
   private restoreMocks?: () => void;
+  private closed = false;
   private executionCounter = 0;
   private lastWeights: Record<Color, number> = { BLUE: 0, GREEN: 0 };
 
@@ -224,6 +225,7 @@ export class Rehearsal implements ScenarioWorld {
 
   /** Removes the SDK mocks and the fake Date. Safe to call twice. */
   public close(): void {
+    this.closed = true;
     this.restoreMocks?.();
     this.restoreMocks = undefined;
     this.clock.uninstall();
@@ -626,6 +628,10 @@ export class Rehearsal implements ScenarioWorld {
 
   /** Invokes a function as Lambda would (scripted answer, injected crash, or the real handler). */
   public async invokeFunction(fn: FunctionDefinition, payload: unknown, caller: string, execution?: ExecutionRecord): Promise<unknown> {
+    if (this.closed) {
+      // Without its mocks a handler would call real AWS: refuse instead.
+      throw new Error(`rehearsal: ${caller} was invoked after the rehearsal was closed; something kept running (please report it).`);
+    }
     const action = typeof (payload as any)?.action === 'string' ? (payload as any).action : undefined;
     const invocation: Invocation = {
       t: this.clock.elapsedSeconds(), functionLogicalId: fn.logicalId, memoryMb: fn.memoryMb, caller, action, virtualSeconds: 0,
