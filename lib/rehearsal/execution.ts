@@ -200,6 +200,14 @@ export function startExecution(options: StartExecutionOptions): ExecutionRecord 
   const collectHistory = (async () => {
     for await (const event of run.eventLogs) {
       const e = event as any;
+      // Iterations the interpreter starts after their Map has failed never start in Step
+      // Functions: they are neither billed nor part of the history.
+      const leftover = e.Error === 'Rehearsal.Stopped'
+        || ((e.type === 'StateEntered' || e.type === 'StateRetried') && e.state?.name && inFailedGroup(e.state.name))
+        || (e.type === 'MapIterationStarted' && failedGroups.has(e.parentState?.name));
+      if (leftover) {
+        continue;
+      }
       if (e.type === 'StateEntered' || e.type === 'StateRetried') {
         record.transitions++;
         if (record.transitions > maxTransitions) {
