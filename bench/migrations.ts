@@ -110,9 +110,10 @@ export async function benchMigrations(options: { generatedFiles?: number } = {})
       checker: () => spawnSync(process.execPath, [cli.file, 'check-migrations', '--json', oneFile], { env: cliEnvironment }),
       ...(squawk.path ? { squawk: () => spawnSync(squawk.path!, ['--reporter', 'json', oneFile]) } : {}),
     });
-    console.log(`start-up on one file: checker CLI ${startup.checker.toFixed(3)} s, squawk ${squawk.path ? `${startup.squawk.toFixed(3)} s` : 'n/a'}`);
+    console.log(`start-up on one file: checker CLI ${startup.checker.seconds.toFixed(3)} s, squawk ${squawk.path ? `${startup.squawk.seconds.toFixed(3)} s` : 'n/a'}`);
 
     const rows: string[][] = [];
+    const cpuRows: string[][] = [];
     let result: MigrationBenchResult | undefined;
     for (const [label, directory] of [['corpus', corpusDirectory], [`generated (${fileCount} files)`, generatedDirectory]] as const) {
       const files = listSql(directory);
@@ -131,9 +132,10 @@ export async function benchMigrations(options: { generatedFiles?: number } = {})
           squawkOutput = spawnSync(squawkPath, ['--reporter', 'json', ...files], { encoding: 'utf8', maxBuffer: 1 << 30 }).stdout;
         } } : {}),
       });
-      const librarySeconds = seconds.library;
-      const cliSeconds = seconds.cli;
-      const squawkSeconds = squawkPath ? seconds.squawk : undefined;
+      const librarySeconds = seconds.library.seconds;
+      const cliSeconds = seconds.cli.seconds;
+      const squawkSeconds = squawkPath ? seconds.squawk.seconds : undefined;
+      cpuRows.push([label, ...[seconds.cli, squawkPath ? seconds.squawk : undefined].map(cpuCell)]);
       const squawkViolations = squawkPath ? JSON.parse(squawkOutput || '[]') as SquawkViolation[] : [];
       const ratio = (ours: number, theirs: number | undefined): string => (theirs === undefined ? 'n/a' : `${(theirs / ours).toFixed(2)}x`);
       rows.push([
@@ -168,6 +170,10 @@ export async function benchMigrations(options: { generatedFiles?: number } = {})
 
     console.log(`\n### Throughput (files per second, median of ${RUNS} runs; the CLIs include their start-up)`);
     printTable(['set', 'checker (library, in process)', 'checker (CLI process)', 'squawk (CLI process)', 'checker CLI / squawk'], rows);
+    // Wall-clock time alone hides how many cores a tool keeps busy: squawk checks files on several
+    // threads, so on an idle multi-core machine it gains more than on a busy one.
+    console.log(`\n### CPU time per run (user + system, all threads, median of ${RUNS}) and the cores it kept busy on average (CPU time / wall time)`);
+    printTable(['set', 'checker (CLI process)', 'squawk (CLI process)'], cpuRows);
     if (result) {
       console.log('\nGoals (printed, not asserted):');
       if (result.squawkFilesPerSecond === undefined) {
@@ -361,23 +367,61 @@ function listSql(directory: string): string[] {
   return readdirSync(directory).filter((name) => name.endsWith('.sql')).sort(collator.compare).map((name) => join(directory, name));
 }
 
+/** Median wall-clock seconds of a measurement, and of the CPU its child process used (Linux only). */
+interface Timing {
+  readonly seconds: number;
+  /** User + system time of the process the measurement ran, over all its threads. */
+  readonly childCpuSeconds?: number;
+}
+
 /**
- * Times each measurement RUNS times, one run of each per round, and returns each one's median in
- * seconds. Alternating rounds (rather than all runs of one tool, then the next) spreads a busy spell
- * of a shared machine over every tool instead of penalising whichever ran during it.
+ * Times each measurement RUNS times, one run of each per round, and returns each one's medians.
+ * Alternating rounds (rather than all runs of one tool, then the next) spreads a busy spell of a
+ * shared machine over every tool instead of penalising whichever ran during it.
  */
-function interleavedMedians(measurements: Record<string, () => void>): Record<string, number> {
+function interleavedMedians(measurements: Record<string, () => void>): Record<string, Timing> {
   const names = Object.keys(measurements);
   const times = new Map<string, number[]>(names.map((name) => [name, []]));
+  const cpu = new Map<string, number[]>(names.map((name) => [name, []]));
   for (let round = 0; round < RUNS; round++) {
     for (const name of names) {
+      const cpuBefore = childrenCpuSeconds();
       const start = process.hrtime.bigint();
       measurements[name]();
       times.get(name)!.push(Number(process.hrtime.bigint() - start) / 1e9);
+      const cpuAfter = childrenCpuSeconds();
+      if (cpuBefore !== undefined && cpuAfter !== undefined) cpu.get(name)!.push(cpuAfter - cpuBefore);
     }
   }
   const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  return Object.fromEntries(names.map((name) => [name, median(times.get(name)!)]));
+  return Object.fromEntries(names.map((name) => [name, {
+    seconds: median(times.get(name)!),
+    childCpuSeconds: cpu.get(name)!.length === RUNS ? median(cpu.get(name)!) : undefined,
+  }]));
+}
+
+let clockTicksPerSecond: number | undefined;
+
+/**
+ * CPU seconds (user + system) of this process's children that have ended, from /proc/self/stat
+ * (cutime + cstime): spawnSync waits for its child, so the difference around one call is that
+ * child's CPU time, every thread included. undefined where /proc is not available.
+ */
+function childrenCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    // Fields after the command name (which may contain spaces) start with field 3; cutime and cstime are fields 16 and 17.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    clockTicksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    return (Number(fields[13]) + Number(fields[14])) / clockTicksPerSecond;
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuCell(timing: Timing | undefined): string {
+  if (timing?.childCpuSeconds === undefined) return 'n/a';
+  return `${timing.childCpuSeconds.toFixed(3)} s (${(timing.childCpuSeconds / timing.seconds).toFixed(1)} cores)`;
 }
 
 function rate(files: number, elapsedSeconds: number): string {
