@@ -1,7 +1,7 @@
 // onEvent handler of Custom::BlueGreenLiveFleetGuard (a cr.Provider). CloudFormation updates it
 // before the launch templates and auto-scaling groups, so failing here stops a deploy that would
 // change a fleet serving traffic before anything is touched (invariant 3). Decisions live in
-// config-diff.ts; this file only reads ELBv2 and logs.
+// update-decision.ts and config-diff.ts; this file only reads ELBv2 and logs.
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type {
   CloudFormationCustomResourceEvent,
@@ -16,8 +16,8 @@ import {
 import { forwardTargetsOf } from '../shared/forward-action';
 import { logEvent } from '../shared/structured-log';
 import { createLoadBalancingClient, findRule } from '../shared/weighted-rule';
-import { liveFleetChangeError, servingFleetChanges } from './config-diff';
 import { type LiveFleetGuardProperties, parseLiveFleetGuardProperties } from './properties';
+import { acceptedConfigurationId, decideFleetChange, rollbackToAccepted } from './update-decision';
 
 /** Result of a cr.Provider onEvent handler. */
 export interface OnEventResponse {
@@ -38,9 +38,11 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
       // Nothing serves traffic through fleets that are being created; validate the properties so
       // a construct bug surfaces now rather than on the first update.
       const props = parseLiveFleetGuardProperties(event.ResourceProperties);
-      return { PhysicalResourceId: `live-fleet-guard:${props.serviceName}`, Data: {} };
+      return { PhysicalResourceId: acceptedConfigurationId(props), Data: {} };
     }
     case 'Delete':
+      // The guard owns nothing. Deletes also come for every id an accepted update replaced (the
+      // id records the accepted configuration), in any format this guard ever returned: never fail.
       return { PhysicalResourceId: event.PhysicalResourceId, Data: {} };
     case 'Update':
       return onUpdate(event);
@@ -50,18 +52,27 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
 async function onUpdate(event: CloudFormationCustomResourceUpdateEvent): Promise<OnEventResponse> {
   const previous = parseLiveFleetGuardProperties(event.OldResourceProperties);
   const next = parseLiveFleetGuardProperties(event.ResourceProperties);
+  const rollback = rollbackToAccepted(event.PhysicalResourceId, previous, next);
+  if (rollback) {
+    // No weights are read: failing closed here would fail the rollback, and the fleets are
+    // already back to the configuration this guard accepted.
+    logEvent('INFO', 'live-fleet-guard.rollback-to-accepted', {
+      service: next.serviceName, physicalResourceId: event.PhysicalResourceId, declaredLive: next.declaredLive,
+    });
+    return { PhysicalResourceId: rollback.physicalResourceId, Data: {} };
+  }
   const weights = await readServingWeights(previous, next);
-  const changes = servingFleetChanges(weights, previous.configs, next.configs);
-  const refusal = liveFleetChangeError(next.serviceName, weights, changes, next.declaredLive);
-  logEvent(refusal ? 'ERROR' : 'INFO', 'live-fleet-guard.decision', {
+  const decision = decideFleetChange(previous, next, weights);
+  logEvent(decision.outcome === 'refused' ? 'ERROR' : 'INFO', 'live-fleet-guard.decision', {
     service: next.serviceName, ruleArn: next.ruleArn, weights, declaredLive: next.declaredLive,
-    servingFleetChanges: changes, refused: Boolean(refusal),
+    servingFleetChanges: decision.outcome === 'refused' ? decision.changes : [],
+    refused: decision.outcome === 'refused',
   });
-  if (refusal) {
-    throw new Error(refusal);
+  if (decision.outcome === 'refused') {
+    throw new Error(decision.reason);
   }
   return {
-    PhysicalResourceId: event.PhysicalResourceId,
+    PhysicalResourceId: decision.physicalResourceId,
     Data: { BlueWeight: String(weights.BLUE), GreenWeight: String(weights.GREEN) },
   };
 }

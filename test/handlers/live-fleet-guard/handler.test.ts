@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DescribeRulesCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -46,9 +47,19 @@ const common = {
   ResourceType: 'Custom::BlueGreenLiveFleetGuard',
 };
 
-function update(old: Record<string, any>, props: Record<string, any>): CloudFormationCustomResourceEvent {
+/** The id format, spelled out independently of the handler: service + sha256 of the sorted-key JSON, 16 hex. */
+function guardId(blue: Record<string, string>, green: Record<string, string>): string {
+  const sorted = (config: Record<string, string>) => Object.fromEntries(Object.entries(config).sort(([a], [b]) => a.localeCompare(b)));
+  const canonical = JSON.stringify({ BlueConfig: sorted(blue), GreenConfig: sorted(green) });
+  return `live-fleet-guard:App/Web:${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`;
+}
+
+/** Ids before the guard recorded its accepted configuration. */
+const OLD_FORMAT_ID = 'live-fleet-guard:App/Web';
+
+function update(old: Record<string, any>, props: Record<string, any>, physicalResourceId = OLD_FORMAT_ID): CloudFormationCustomResourceEvent {
   return {
-    ...common, RequestType: 'Update', PhysicalResourceId: 'live-fleet-guard:App/Web',
+    ...common, RequestType: 'Update', PhysicalResourceId: physicalResourceId,
     OldResourceProperties: old as any, ResourceProperties: props as any,
   };
 }
@@ -62,9 +73,9 @@ test('update that changes the live color image fails, naming color and fields, a
   expect(elb.calls()).toHaveLength(1);
 });
 
-test('update that changes only the idle color passes and reports the weights', async () => {
-  await expect(handler(update(properties(), properties({ GreenConfig: V2, DeclaredLive: 'GREEN' })))).resolves.toEqual({
-    PhysicalResourceId: 'live-fleet-guard:App/Web',
+test('update that changes only the idle color passes, records the new configuration in its id and reports the weights', async () => {
+  await expect(handler(update(properties(), properties({ GreenConfig: V2, DeclaredLive: 'GREEN' }), guardId(V1, V1)))).resolves.toEqual({
+    PhysicalResourceId: guardId(V1, V2),
     Data: { BlueWeight: '100', GreenWeight: '0' },
   });
 });
@@ -114,12 +125,52 @@ test('an unreadable rule (e.g. access denied) fails closed and keeps the cause',
     /cannot tell which color serves traffic: reading listener rule .* failed \(AccessDenied: not authorized/);
 });
 
-test('create and delete pass without calling ELBv2', async () => {
+test('create records the configuration in its id; delete passes for any id; neither calls ELBv2', async () => {
   await expect(handler({ ...common, RequestType: 'Create', ResourceProperties: properties() as any }))
-    .resolves.toEqual({ PhysicalResourceId: 'live-fleet-guard:App/Web', Data: {} });
-  await expect(handler({ ...common, RequestType: 'Delete', PhysicalResourceId: 'live-fleet-guard:App/Web', ResourceProperties: properties() as any }))
-    .resolves.toEqual({ PhysicalResourceId: 'live-fleet-guard:App/Web', Data: {} });
+    .resolves.toEqual({ PhysicalResourceId: guardId(V1, V1), Data: {} });
+  // Deletes come for the old-format id (stack deleted) and for every id an accepted update replaced.
+  for (const id of [OLD_FORMAT_ID, guardId(V1, V1), guardId(V2, V1), 'anything-else']) {
+    await expect(handler({ ...common, RequestType: 'Delete', PhysicalResourceId: id, ResourceProperties: properties() as any }))
+      .resolves.toEqual({ PhysicalResourceId: id, Data: {} });
+  }
+  // Even with properties the guard would reject on Create or Update.
+  await expect(handler({ ...common, RequestType: 'Delete', PhysicalResourceId: OLD_FORMAT_ID, ResourceProperties: {} as any }))
+    .resolves.toEqual({ PhysicalResourceId: OLD_FORMAT_ID, Data: {} });
   expect(elb.calls()).toHaveLength(0);
+});
+
+describe('the rollback CloudFormation sends after a refusal (aws/aws-cdk#17040)', () => {
+  test('refused, then the swapped update back to the accepted configuration succeeds with the same id, without reading ELBv2', async () => {
+    const info = jest.spyOn(console, 'info');
+    const accepted = properties();
+    const refused = properties({ BlueConfig: V2 });
+    const id = guardId(V1, V1);
+    await expect(handler(update(accepted, refused, id))).rejects.toThrow('would change the BLUE fleet (image id, user data)');
+    expect(elb.calls()).toHaveLength(1);
+
+    elb.resetHistory();
+    await expect(handler(update(refused, accepted, id))).resolves.toEqual({ PhysicalResourceId: id, Data: {} });
+    expect(elb.calls()).toHaveLength(0);
+    const logged = info.mock.calls.map(([line]) => JSON.parse(String(line)));
+    expect(logged).toContainEqual(expect.objectContaining({ event: 'live-fleet-guard.rollback-to-accepted', physicalResourceId: id }));
+  });
+
+  test('the rollback succeeds even when the rule can no longer be read', async () => {
+    fake.rules.delete(ruleArn);
+    await expect(handler(update(properties({ BlueConfig: V2 }), properties(), guardId(V1, V1))))
+      .resolves.toEqual({ PhysicalResourceId: guardId(V1, V1), Data: {} });
+  });
+
+  test('with an old-format id there is no accepted configuration to return to: decided as any update', async () => {
+    await expect(handler(update(properties({ BlueConfig: V2 }), properties(), OLD_FORMAT_ID)))
+      .rejects.toThrow('would change the BLUE fleet (image id, user data) while it serves 100% of traffic');
+  });
+
+  test('an update to a configuration other than the accepted one is still refused', async () => {
+    const V3 = { ...V1, InstanceType: 'm7g.large' };
+    await expect(handler(update(properties({ BlueConfig: V2 }), properties({ BlueConfig: V3 }), guardId(V1, V1))))
+      .rejects.toThrow('would change the BLUE fleet (image id, instance type, user data) while it serves 100% of traffic');
+  });
 });
 
 test('invalid properties are rejected with the property name', async () => {
