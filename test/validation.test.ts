@@ -68,6 +68,13 @@ describe('errors name the construct, the prop and what is allowed', () => {
     ['redirect without certificates', { redirectHttp: true }, 'redirectHttp only applies with certificates'],
     ['access log prefix without bucket', { accessLogPrefix: 'x' }, 'accessLogPrefix only applies with accessLogBucket.'],
     ['a peer that is not a peer', { listenerPeers: ['0.0.0.0/0' as any] }, 'listenerPeers[0] must be an ec2.IPeer'],
+    ['poll interval too long', { pollInterval: Duration.seconds(90) }, 'pollInterval (1 minute 30 seconds) must be a whole number of seconds from 1 to 60.'],
+    ['health gate timeout too long', { healthGateTimeout: Duration.hours(2) }, 'healthGateTimeout (2 hours) must be a whole number of seconds from 0 to 3600.'],
+    ['a plan that is not a Rollout', { rollout: { steps: [10, 100] } as any }, 'rollout must be a Rollout, for example Rollout.steps([10, 50, 100])'],
+    ['a smoke test that is not a SmokeTest', { smokeTest: { path: '/health' } as any }, 'smokeTest must be a SmokeTest'],
+    ['an alarm that is not an alarm', { alarms: ['HighErrors' as any] }, 'alarms[0] must be a cloudwatch.IAlarm'],
+    ['an unknown rollout trigger', { startRollout: 'LATER' as any }, 'startRollout (LATER) must be RolloutTrigger.ON_DEPLOY or RolloutTrigger.MANUAL.'],
+    ['an unknown INSUFFICIENT_DATA policy', { insufficientData: 'IGNORE' as any }, 'insufficientData (IGNORE) must be one of InsufficientDataPolicy.'],
   ])('%s', (_name, extra, expected) => {
     const message = errorFor(extra);
     expect(message).toContain('Stack/Web: invalid props');
