@@ -21,7 +21,7 @@ import type { CfnTemplate } from './template';
 
 export * from './scenario';
 export { Rehearsal } from './rehearsal';
-export type { ApiCall, CustomResourceResult, Invocation, RehearsalOptions, TimelineEntry } from './rehearsal';
+export type { ApiCall, CustomResourceResult, DeployOptions, Invocation, RehearsalOptions, TimelineEntry } from './rehearsal';
 export type { ExecutionRecord, ExecutionStatus, HistoryEvent } from './execution';
 export type { RecordedEvent } from './aws/event-bus-model';
 export { parseDuration } from './scenario';

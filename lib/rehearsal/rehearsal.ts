@@ -91,6 +91,18 @@ export interface CustomResourceResult {
   readonly polls: number;
 }
 
+export interface DeployOptions {
+  /**
+   * A resource of the new template (logical id or a unique part of its construct path) that fails
+   * when CloudFormation reaches it, e.g. a custom resource of your own that the rehearsal does not
+   * run: what the stack's rollback does after a later resource fails.
+   * @default - nothing fails but what the rehearsed custom resources report
+   */
+  readonly failResource?: string;
+  /** The failed resource's status reason. @default 'Resource failed (scripted by the rehearsal)' */
+  readonly failReason?: string;
+}
+
 /** The outcome of a rehearsed `cdk deploy` (a stack update). */
 export interface DeployResult {
   readonly status: 'UPDATE_COMPLETE' | 'UPDATE_ROLLBACK_COMPLETE' | 'UPDATE_ROLLBACK_FAILED';
@@ -305,7 +317,7 @@ export class Rehearsal implements ScenarioWorld {
    * updated in dependency order (new ones created), the release resource's rollout included. If
    * one fails, the update rolls back: the resources updated so far get their old properties again.
    */
-  public async deploy(next: Stack | StackSource): Promise<DeployResult> {
+  public async deploy(next: Stack | StackSource, options: DeployOptions = {}): Promise<DeployResult> {
     const nextSource = 'template' in next && !('node' in next) ? next as StackSource : sourceFromStack(next as Stack);
     const previous = { source: this.source, template: this.template };
     const nextTemplate = new RehearsalTemplate(nextSource.template, { stackName: nextSource.stackName, constructPaths: nextSource.constructPaths });
@@ -322,12 +334,20 @@ export class Rehearsal implements ScenarioWorld {
     this.template = nextTemplate;
     this.syncWithTemplate({ fleets: false });
     const runnable = new Set(this.customResourcesToRun());
+    const failing = options.failResource !== undefined ? this.findResource(options.failResource) : undefined;
+    // What this update changed, in order: the rollback reverts it in reverse order.
     const updated: string[] = [];
-    let failure: CustomResourceResult | undefined;
+    let failure: Pick<CustomResourceResult, 'logicalId' | 'reason'> | undefined;
     // CloudFormation's order: a resource after everything it depends on. So a guard that the
     // fleets depend on runs before they change, and the release after both fleets are updated.
     for (const logicalId of this.deploymentOrder()) {
+      if (logicalId === failing) {
+        failure = { logicalId, reason: options.failReason ?? 'Resource failed (scripted by the rehearsal)' };
+        this.note(`${this.template.describe(logicalId)}: FAILED (${failure.reason})`);
+        break;
+      }
       if (this.template.resource(logicalId).Type === 'AWS::AutoScaling::AutoScalingGroup') {
+        if (previous.template.template.Resources[logicalId]) updated.push(logicalId);
         this.syncFleet(logicalId);
         continue;
       }
@@ -352,7 +372,7 @@ export class Rehearsal implements ScenarioWorld {
     }
     const report = (status: DeployResult['status']): DeployResult => ({
       status,
-      failedResource: failure ? this.template.describe(failure.logicalId) : undefined,
+      failedResource: failure ? nextTemplate.describe(failure.logicalId) : undefined,
       reason: failure?.reason,
       customResources: this.customResourceResults.slice(firstResult),
       executions: this.executions.slice(firstExecution),
@@ -375,11 +395,21 @@ export class Rehearsal implements ScenarioWorld {
     // The previous launch template versions are still there: the rollback points back at them.
     this.launchTemplateVersions.clear();
     versionsBefore.forEach((value, key) => this.launchTemplateVersions.set(key, value));
-    this.syncWithTemplate({ fleets: true });
+    this.syncWithTemplate({ fleets: false });
+    // Reverse dependency order: a resource is reverted before the ones it depends on, so the release
+    // before the fleets, and the fleets before a guard they depend on. A failed revert stops the
+    // rollback there (UPDATE_ROLLBACK_FAILED): what it depends on keeps the new configuration.
     let rollbackFailed = false;
     for (const logicalId of updated.reverse()) {
+      if (this.template.resource(logicalId).Type === 'AWS::AutoScaling::AutoScalingGroup') {
+        this.syncFleet(logicalId);
+        continue;
+      }
       const result = await this.runCustomResource(logicalId, 'Update', nextTemplate.resolvedProperties(logicalId));
-      rollbackFailed ||= result.status === 'FAILED';
+      if (result.status === 'FAILED') {
+        rollbackFailed = true;
+        break;
+      }
     }
     const status = rollbackFailed ? 'UPDATE_ROLLBACK_FAILED' : 'UPDATE_ROLLBACK_COMPLETE';
     this.note(`cdk deploy: ${status}`);
@@ -698,6 +728,16 @@ export class Rehearsal implements ScenarioWorld {
     });
   }
 
+  /** Any resource of the current template, by logical id or a unique part of its construct path. */
+  private findResource(reference: string): string {
+    const t = this.template;
+    const ids = Object.keys(t.template.Resources).filter((id) => id === reference || t.describe(id).includes(reference));
+    if (ids.length !== 1) {
+      throw new Error(`rehearsal: failResource '${reference}' matches ${ids.length} resources of the new template; use a logical id or a unique construct path.`);
+    }
+    return ids[0];
+  }
+
   private findCustomResource(reference: string): string {
     const t = this.template;
     const ids = Object.keys(t.template.Resources).filter((id) => {
@@ -757,7 +797,7 @@ export class Rehearsal implements ScenarioWorld {
       } catch (error) {
         return fail(error);
       }
-      const physicalResourceId = String(onEventResult?.PhysicalResourceId ?? event.PhysicalResourceId ?? event.RequestId);
+      let physicalResourceId = String(onEventResult?.PhysicalResourceId ?? event.PhysicalResourceId ?? event.RequestId);
       let data: Record<string, unknown> = { ...(onEventResult?.Data ?? {}) };
       if (provider.isComplete) {
         const pollEvent = { ...event, PhysicalResourceId: physicalResourceId, Data: data };
@@ -771,6 +811,8 @@ export class Rehearsal implements ScenarioWorld {
           }
           if (status?.IsComplete) {
             data = { ...data, ...(status.Data ?? {}) };
+            // cr.Provider reports isComplete's physical id when it returns one.
+            physicalResourceId = String(status.PhysicalResourceId ?? physicalResourceId);
             break;
           }
           if (attempt >= provider.maxPolls) {

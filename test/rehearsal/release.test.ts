@@ -2,12 +2,43 @@
 // the declared live color), and each later deploy is a stack update in which CloudFormation calls
 // the custom resources whose properties changed. Custom::BlueGreenRelease starts the rollout and
 // cr.Provider polls its isComplete every 20 s of virtual time until the rollout ends.
+import { CfnResource, type Stack } from 'aws-cdk-lib';
 import { Color } from '../../lib';
-import { alarm, assertTrafficInvariant, at, Rehearsal } from '../../lib/rehearsal';
-import { serviceStack } from './fixtures/service-stack';
+import { alarm, assertTrafficInvariant, at, Rehearsal, type TimelineEntry } from '../../lib/rehearsal';
+import { serviceStack, type ServiceStackOptions } from './fixtures/service-stack';
 
 const blueLive = serviceStack({ live: Color.BLUE }).stack;
 const greenLive = serviceStack({ live: Color.GREEN }).stack;
+
+/**
+ * The shop's stack plus a custom resource of its own that CloudFormation reaches after the release
+ * (a schema migration that depends on it): `deploy(..., { failResource: 'SchemaMigration' })` fails
+ * it after the rollout has succeeded.
+ */
+function withSchemaMigration(options: ServiceStackOptions): Stack {
+  const { stack } = serviceStack(options);
+  const release = stack.node.findAll()
+    .find((c): c is CfnResource => c instanceof CfnResource && c.cfnResourceType === 'Custom::BlueGreenRelease')!;
+  const migration = new CfnResource(stack, 'SchemaMigration', {
+    type: 'Custom::SchemaMigration',
+    properties: { ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:migrate', Version: options.greenVersion ?? 'v2' },
+  });
+  migration.node.addDependency(release);
+  return stack;
+}
+
+function releaseCalls(results: readonly { logicalId: string; requestType: string; status: string; physicalResourceId: string }[]) {
+  return results.filter((r) => r.logicalId.startsWith('WebRelease')).map((r) => [r.requestType, r.status, r.physicalResourceId]);
+}
+
+/** Index of the first timeline entry after `from` whose event matches. */
+function indexOf(timeline: readonly TimelineEntry[], pattern: RegExp, from = 0): number {
+  const index = timeline.findIndex((e, i) => i >= from && pattern.test(e.event));
+  expect(index).toBeGreaterThanOrEqual(0);
+  return index;
+}
+
+const RELEASE_ID = /^release:Web:[0-9a-f]{16}$/;
 
 /** Opens a rehearsal, runs the deploys, closes it, and checks invariant 1 over everything that happened. */
 async function withStack<T>(rehearsal: Rehearsal, run: (r: Rehearsal) => Promise<T>): Promise<T> {
@@ -56,7 +87,11 @@ test('a rollout that rolls back fails the release resource with its cause, and t
     expect(deploy.failedResource).toMatch(/^Shop\/Web\/?Release\/Resource\/Default$/);
     expect(deploy.reason).toMatch(/AlarmBreach.*CheckoutErrors/);
     expect(deploy.executions.map((e) => e.status)).toEqual(['FAILED']);
-    // The rollback update of the release resource (live back to BLUE) finds BLUE live and moves nothing.
+    // The failed update kept the accepted id; the rollback update (live back to BLUE) returns to it,
+    // finds BLUE live (the rollout put it back) and moves nothing.
+    const [created] = releaseCalls(world.customResourceResults);
+    expect(created).toEqual(['Create', 'SUCCESS', expect.stringMatching(RELEASE_ID)]);
+    expect(releaseCalls(deploy.customResources)).toEqual([['Update', 'FAILED', created[2]], ['Update', 'SUCCESS', created[2]]]);
     expect(world.weights()).toEqual({ BLUE: 100, GREEN: 0 });
     expect(world.executions).toHaveLength(1);
   });
@@ -88,9 +123,12 @@ test('an emergency rollback is not undone silently by the next deploy, and can b
     expect(emergency.status).toBe('SUCCEEDED');
 
     const refused = await world.deploy(greenV3);
-    expect(refused.status).toMatch(/^UPDATE_ROLLBACK_/);
+    // The rollback update returns to the accepted properties: it does not refuse again, so the
+    // stack completes its rollback instead of ending in UPDATE_ROLLBACK_FAILED.
+    expect(refused.status).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect(refused.reason).toContain('moved there outside CloudFormation by execution emergency-1');
     expect(refused.reason).toContain("set acknowledgeTrafficOverride: 'emergency-1'");
+    expect(releaseCalls(refused.customResources).map(([type, status]) => [type, status])).toEqual([['Update', 'FAILED'], ['Update', 'SUCCESS']]);
     expect(refused.executions).toEqual([]);
     expect(world.weights()).toEqual({ BLUE: 100, GREEN: 0 });
 
@@ -98,5 +136,44 @@ test('an emergency rollback is not undone silently by the next deploy, and can b
     expect(acknowledged.status).toBe('UPDATE_COMPLETE');
     expect(acknowledged.executions.map((e) => [e.status, (e.input as any).from, (e.input as any).to])).toEqual([['SUCCEEDED', 'BLUE', 'GREEN']]);
     expect(world.weights()).toEqual({ BLUE: 0, GREEN: 100 });
+  });
+});
+
+test('a rollout that succeeded in a deploy that then fails on a later resource is undone before the fleets are reverted', async () => {
+  await withStack(Rehearsal.fromStack(blueLive), async (world) => {
+    const deploy = await world.deploy(withSchemaMigration({ live: Color.GREEN, greenVersion: 'v3' }), { failResource: 'SchemaMigration' });
+    expect(deploy.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(deploy.failedResource).toBe('Shop/SchemaMigration');
+    expect(deploy.executions.map((e) => [e.status, e.input])).toEqual([
+      ['SUCCEEDED', expect.objectContaining({ from: 'BLUE', to: 'GREEN', reason: 'cdk deploy of stack Shop' })],
+      ['SUCCEEDED', expect.objectContaining({ from: 'GREEN', to: 'BLUE', reason: 'CloudFormation rollback' })],
+    ]);
+    expect(world.weights()).toEqual({ BLUE: 100, GREEN: 0 });
+    // The order of the rollback: the release moves all traffic back to BLUE, then CloudFormation
+    // reverts the green fleet, which by then serves nothing.
+    const t = world.timeline;
+    const rollbackBegins = indexOf(t, /UPDATE_ROLLBACK_IN_PROGRESS/);
+    const backOnBlue = t.findIndex((e, i) => i > rollbackBegins && e.blueWeight === 100);
+    const greenReverted = indexOf(t, /Green\/.*updated \(launch configuration/, rollbackBegins);
+    expect(backOnBlue).toBeGreaterThan(rollbackBegins);
+    expect(backOnBlue).toBeLessThan(greenReverted);
+    expect(t[greenReverted]).toMatchObject({ blueWeight: 100, greenWeight: 0 });
+    expect(indexOf(t, /Release\/Resource\/Default Update: SUCCESS/, rollbackBegins)).toBeLessThan(greenReverted);
+  });
+});
+
+test('an emergency move is left in place by the rollback of a later failed deploy', async () => {
+  await withStack(Rehearsal.fromStack(blueLive), async (world) => {
+    expect((await world.deploy(greenLive)).status).toBe('UPDATE_COMPLETE');
+    const emergency = await world.rollout({ from: 'GREEN', to: 'BLUE', reason: 'checkout broken', requestedBy: 'oncall' }, 'emergency-1');
+    expect(emergency.status).toBe('SUCCEEDED');
+    // The team keeps BLUE (live: BLUE, so the release moves nothing) and fixes GREEN, but a later resource fails.
+    const deploy = await world.deploy(withSchemaMigration({ live: Color.BLUE, greenVersion: 'v3' }), { failResource: 'SchemaMigration' });
+    expect(deploy.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    // The rollback update declares GREEN again, but GREEN lost the traffic outside CloudFormation: it stays on BLUE.
+    expect(releaseCalls(deploy.customResources).map(([type, status]) => [type, status])).toEqual([['Update', 'SUCCESS'], ['Update', 'SUCCESS']]);
+    expect(deploy.executions).toEqual([]);
+    expect(world.weights()).toEqual({ BLUE: 100, GREEN: 0 });
+    expect(world.logs.some((line) => line.message.includes('moved there outside CloudFormation by execution emergency-1'))).toBe(true);
   });
 });

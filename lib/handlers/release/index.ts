@@ -1,6 +1,11 @@
 // Custom::BlueGreenRelease: `cdk deploy` drives the rollout. onEvent decides (pure logic in
 // release-decision.ts) and starts the execution; isComplete polls it. A failed rollout fails the
 // resource with the rollout's cause, so CloudFormation rolls the stack back.
+//
+// The physical id records the properties the resource last accepted (acceptedStateId). It changes
+// only when an update has completed: onEvent returns it when nothing has to move, isComplete when
+// the rollout has succeeded; a failed update keeps the old one. So the Update that a CloudFormation
+// rollback sends (the accepted properties again, aws/aws-cdk#17040) hashes to the current id.
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -12,7 +17,7 @@ import { requireArn, requireColor, requireString, type RawProperties } from '../
 import { logEvent } from '../shared/structured-log';
 import { createLoadBalancingClient } from '../shared/weighted-rule';
 import { decideCompletion, type ExecutionStatus } from './execution-status';
-import { CLOUDFORMATION_EXECUTION_PREFIX, decideRelease } from './release-decision';
+import { acceptedStateId, CLOUDFORMATION_EXECUTION_PREFIX, decideRelease } from './release-decision';
 
 const RESOURCE = 'Custom::BlueGreenRelease';
 
@@ -57,12 +62,17 @@ function dynamodbClient(): DynamoDBDocumentClient {
 }
 
 export async function onEvent(event: CloudFormationCustomResourceEvent): Promise<ReleaseResponse> {
-  const props = parseReleaseProperties(event.ResourceProperties as RawProperties);
-  const physicalId = `${props.serviceName}-release`;
   if (event.RequestType === 'Delete') {
-    // Deleting the resource never moves traffic.
+    // Deleting the resource never moves traffic, and never fails: CloudFormation also deletes the
+    // old physical id after an id change (ids of older versions included), whatever the properties.
     return { PhysicalResourceId: event.PhysicalResourceId, Data: { ExecutionArn: '', Action: 'NONE' } };
   }
+  const props = parseReleaseProperties(event.ResourceProperties as RawProperties);
+  const acceptedId = acceptedStateId(props.serviceName, event.ResourceProperties);
+  // Until the rollout has succeeded, the resource still stands for the properties it accepted before.
+  const currentId = event.RequestType === 'Update' ? event.PhysicalResourceId : acceptedId;
+  // Ids of older versions (no digest) never match: such an update is treated as a deploy.
+  const returnToAcceptedState = event.RequestType === 'Update' && event.PhysicalResourceId === acceptedId;
   const previous = event.RequestType === 'Update'
     ? (event.OldResourceProperties as RawProperties | undefined)?.Live
     : undefined;
@@ -80,16 +90,17 @@ export async function onEvent(event: CloudFormationCustomResourceEvent): Promise
     runningExecution: state.lock && holderRunning ? { id: state.lock.executionId, name: executionNameOf(state.lock.executionId) } : undefined,
     lastMove: state.lastMove,
     acknowledged: props.acknowledgeTrafficOverride,
+    returnToAcceptedState,
   });
-  logEvent('INFO', 'release.decision', { service: props.serviceName, requestType: event.RequestType, decision });
+  logEvent('INFO', 'release.decision', { service: props.serviceName, requestType: event.RequestType, returnToAcceptedState, decision });
   switch (decision.kind) {
     case 'NONE':
-      return { PhysicalResourceId: physicalId, Data: { ExecutionArn: '', Action: 'NONE' } };
+      return { PhysicalResourceId: acceptedId, Data: { ExecutionArn: '', Action: 'NONE' } };
     case 'REFUSE':
       throw new Error(decision.message);
     case 'ABORT_AND_WAIT':
       await requestAbort(props, decision.executionId);
-      return { PhysicalResourceId: physicalId, Data: { ExecutionArn: decision.executionId, Action: 'AWAIT_ABORT' } };
+      return { PhysicalResourceId: currentId, Data: { ExecutionArn: decision.executionId, Action: 'AWAIT_ABORT' } };
     case 'START': {
       const stackName = event.StackId.split('/')[1] ?? event.StackId;
       const out = await sfnClient().send(new StartExecutionCommand({
@@ -99,18 +110,18 @@ export async function onEvent(event: CloudFormationCustomResourceEvent): Promise
         input: JSON.stringify({
           from: decision.from,
           to: decision.to,
-          reason: `cdk deploy of stack ${stackName}`,
+          reason: decision.purpose === 'CLOUDFORMATION_ROLLBACK' ? 'CloudFormation rollback' : `cdk deploy of stack ${stackName}`,
           requestedBy: `cloudformation:${stackName}`,
         }),
       }));
-      return { PhysicalResourceId: physicalId, Data: { ExecutionArn: out.executionArn ?? '', Action: 'START' } };
+      return { PhysicalResourceId: currentId, Data: { ExecutionArn: out.executionArn ?? '', Action: 'START' } };
     }
   }
 }
 
 export async function isComplete(
   event: CloudFormationCustomResourceEvent & { Data?: { ExecutionArn?: string; Action?: string } },
-): Promise<{ IsComplete: boolean }> {
+): Promise<{ IsComplete: boolean; PhysicalResourceId?: string }> {
   const executionArn = event.Data?.ExecutionArn;
   if (event.RequestType === 'Delete' || !executionArn) {
     return { IsComplete: true };
@@ -126,7 +137,12 @@ export async function isComplete(
   if (decision.kind === 'FAIL') {
     throw new Error(decision.message);
   }
-  return { IsComplete: decision.kind === 'DONE' };
+  if (decision.kind === 'WAIT') {
+    return { IsComplete: false };
+  }
+  // Completed: the resource now stands for these properties (cr.Provider reports this id).
+  const serviceName = requireString(event.ResourceProperties as RawProperties, 'ServiceName', RESOURCE);
+  return { IsComplete: true, PhysicalResourceId: acceptedStateId(serviceName, event.ResourceProperties) };
 }
 
 /** The rollout's next alarm check sees the flag and rolls back (invariant 4: a manual abort ends on `from`). */

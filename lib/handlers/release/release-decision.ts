@@ -1,6 +1,7 @@
 // What a `cdk deploy` does about traffic, decided on plain data: nothing, start a rollout, wait
 // for (and abort) the rollout a failed deploy left running, or refuse with a message that says
-// what to do.
+// what to do. During a CloudFormation rollback the choices differ (see decideRollback).
+import { createHash } from 'node:crypto';
 import type { ColorWeights, FleetColor } from '../shared/color-weights';
 
 export interface LastMove {
@@ -25,11 +26,16 @@ export interface ReleaseSituation {
   readonly lastMove?: LastMove;
   /** `acknowledgeTrafficOverride` in the template ('' when unset). */
   readonly acknowledged: string;
+  /**
+   * The update returns the resource to the properties it last accepted (see acceptedStateId): only a
+   * CloudFormation rollback does that. @default false
+   */
+  readonly returnToAcceptedState?: boolean;
 }
 
 export type ReleaseDecision =
   | { readonly kind: 'NONE'; readonly message: string }
-  | { readonly kind: 'START'; readonly from: FleetColor; readonly to: FleetColor }
+  | { readonly kind: 'START'; readonly from: FleetColor; readonly to: FleetColor; readonly purpose: 'DEPLOY' | 'CLOUDFORMATION_ROLLBACK' }
   /** A rollout this custom resource started is still running (its deploy failed): abort and wait. */
   | { readonly kind: 'ABORT_AND_WAIT'; readonly executionId: string }
   | { readonly kind: 'REFUSE'; readonly message: string };
@@ -42,7 +48,34 @@ export function overrideToken(situation: ReleaseSituation, liveNow: FleetColor):
   return situation.lastMove && situation.lastMove.color === liveNow ? situation.lastMove.executionName : `manual-${liveNow}`;
 }
 
+/**
+ * The physical id of a release resource that accepted `properties`: a digest of all of them, so an
+ * Update whose properties hash to the current physical id returns to the accepted state. CloudFormation
+ * never updates a resource whose properties did not change, so only a rollback does that.
+ */
+export function acceptedStateId(service: string, properties: Readonly<Record<string, unknown>>): string {
+  const digest = createHash('sha256').update(canonicalJson(properties)).digest('hex').slice(0, 16);
+  return `release:${service}:${digest}`;
+}
+
+/** JSON with object keys sorted at every level, so equal properties always give the same text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map(canonicalJson).join(',')}]`;
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
 export function decideRelease(s: ReleaseSituation): ReleaseDecision {
+  if (s.returnToAcceptedState) {
+    return decideRollback(s);
+  }
   if (s.runningExecution) {
     if (s.runningExecution.name.startsWith(CLOUDFORMATION_EXECUTION_PREFIX)) {
       return { kind: 'ABORT_AND_WAIT', executionId: s.runningExecution.id };
@@ -88,7 +121,55 @@ export function decideRelease(s: ReleaseSituation): ReleaseDecision {
       };
     }
   }
-  return { kind: 'START', from: liveNow, to: s.declared };
+  return { kind: 'START', from: liveNow, to: s.declared, purpose: 'DEPLOY' };
+}
+
+/**
+ * CloudFormation rolls the stack back: the release returns to the live color it last accepted
+ * BEFORE the fleets are reverted (the release depends on them). Failing here would leave the stack
+ * in UPDATE_ROLLBACK_FAILED, so every case that is safe to leave alone succeeds:
+ * - traffic already on the accepted color (a refused deploy moved nothing; a failed rollout put it back);
+ * - traffic placed outside CloudFormation (an emergency move): never undone silently, it stays;
+ * - a rollout started outside CloudFormation still running: it owns the traffic.
+ * Traffic that a deploy's rollout moved is moved back, so no fleet serving traffic is reverted.
+ */
+export function decideRollback(s: ReleaseSituation): ReleaseDecision {
+  if (s.runningExecution) {
+    if (s.runningExecution.name.startsWith(CLOUDFORMATION_EXECUTION_PREFIX)) {
+      return { kind: 'ABORT_AND_WAIT', executionId: s.runningExecution.id };
+    }
+    return {
+      kind: 'NONE',
+      message: `CloudFormation rollback of ${s.service}: a rollout started outside CloudFormation is running ` +
+        `(execution ${s.runningExecution.name}); it owns the traffic, so the rollback leaves it.`,
+    };
+  }
+  const liveNow = s.weights ? fullColor(s.weights) : undefined;
+  if (!s.weights || !liveNow) {
+    // Failing the rollback here keeps the fleets as they are (CloudFormation reverts them after this
+    // resource), which is safer than reverting a fleet that may have traffic.
+    const seen = s.weights ? `split (BLUE ${s.weights.BLUE}% / GREEN ${s.weights.GREEN}%)` : 'unreadable (the rule has no BLUE/GREEN forward action)';
+    return {
+      kind: 'REFUSE',
+      message: `CloudFormation is rolling back ${s.service}, but its traffic is ${seen} and no rollout is running, so the rollback ` +
+        'cannot tell which fleet is safe to revert and stops here, before any fleet is reverted. Move all traffic to one color ' +
+        'with the cdk-blue-green CLI, then continue the rollback (aws cloudformation continue-update-rollback).',
+    };
+  }
+  if (liveNow === s.declared) {
+    return { kind: 'NONE', message: `CloudFormation rollback of ${s.service}: ${s.declared} already serves all traffic.` };
+  }
+  const movedByCloudFormation = s.lastMove !== undefined && s.lastMove.color === liveNow
+    && s.lastMove.executionName.startsWith(CLOUDFORMATION_EXECUTION_PREFIX);
+  if (!movedByCloudFormation) {
+    const how = s.lastMove && s.lastMove.color === liveNow ? `by execution ${s.lastMove.executionName}` : 'by hand';
+    return {
+      kind: 'NONE',
+      message: `CloudFormation rollback of ${s.service}: all traffic is on ${liveNow}, moved there outside CloudFormation ${how}; ` +
+        `the rollback leaves it there instead of moving it back to ${s.declared}.`,
+    };
+  }
+  return { kind: 'START', from: liveNow, to: s.declared, purpose: 'CLOUDFORMATION_ROLLBACK' };
 }
 
 function fullColor(weights: ColorWeights): FleetColor | undefined {

@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { isComplete, onEvent } from '../../../lib/handlers/release';
+import { acceptedStateId } from '../../../lib/handlers/release/release-decision';
 
 const elbv2 = mockClient(ElasticLoadBalancingV2Client);
 const sfn = mockClient(SFNClient);
@@ -18,10 +19,10 @@ const props = {
   AcknowledgeTrafficOverride: '', FleetRevision: '',
 };
 
-function update(newProps: Record<string, unknown>, oldProps: Record<string, unknown>): CloudFormationCustomResourceEvent {
+function update(newProps: Record<string, unknown>, oldProps: Record<string, unknown>, physicalId = 'web-release'): CloudFormationCustomResourceEvent {
   return {
     RequestType: 'Update', ServiceToken: props.ServiceToken, ResponseURL: 'https://example', StackId: 'arn:aws:cloudformation:us-east-1:111:stack/Shop/guid',
-    RequestId: '1111-2222', LogicalResourceId: 'Release', PhysicalResourceId: 'web-release', ResourceType: 'Custom::BlueGreenRelease',
+    RequestId: '1111-2222', LogicalResourceId: 'Release', PhysicalResourceId: physicalId, ResourceType: 'Custom::BlueGreenRelease',
     ResourceProperties: { ...props, ...newProps } as any, OldResourceProperties: { ...props, ...oldProps },
   };
 }
@@ -81,10 +82,64 @@ test('a lock left by a stopped execution does not count as a running rollout', a
   expect(out.Data).toEqual({ ExecutionArn: 'arn:new', Action: 'START' });
 });
 
-test('delete never moves traffic', async () => {
-  const out = await onEvent({ ...update({}, {}), RequestType: 'Delete' } as CloudFormationCustomResourceEvent);
-  expect(out.Data.Action).toBe('NONE');
-  expect(elbv2.calls()).toHaveLength(0);
+test('delete never moves traffic and never fails, whatever the id and properties', async () => {
+  for (const [physicalId, properties] of [['web-release', props], [acceptedStateId('web', props), props], ['web-release', { ServiceToken: 'x' }]] as const) {
+    const out = await onEvent({ ...update({}, {}), RequestType: 'Delete', PhysicalResourceId: physicalId, ResourceProperties: properties } as CloudFormationCustomResourceEvent);
+    expect(out).toEqual({ PhysicalResourceId: physicalId, Data: { ExecutionArn: '', Action: 'NONE' } });
+  }
+  expect([...elbv2.calls(), ...sfn.calls(), ...dynamodb.calls()]).toHaveLength(0);
+});
+
+describe('physical id = the accepted properties', () => {
+  const blueProps = { ...props, Live: 'BLUE' };
+  const greenProps = { ...props, Live: 'GREEN' };
+  const deployMove = { color: 'GREEN', kind: 'ROLLOUT', executionName: 'cfn-0000', at: 't', reason: 'cdk deploy of stack Shop', requestedBy: 'cloudformation:Shop' };
+  const emergencyMove = { color: 'BLUE', kind: 'ROLLBACK', executionName: 'emergency-1', at: 't', reason: 'checkout broken', requestedBy: 'oncall' };
+
+  test('create with traffic already on the declared color returns the id of its properties', async () => {
+    elbv2.on(DescribeRulesCommand).resolves(ruleWith(0, 100));
+    dynamodb.on(GetCommand).resolves({ Item: undefined });
+    const out = await onEvent({ ...update({}, {}), RequestType: 'Create' } as CloudFormationCustomResourceEvent);
+    expect(out).toEqual({ PhysicalResourceId: acceptedStateId('web', greenProps), Data: { ExecutionArn: '', Action: 'NONE' } });
+    expect(out.PhysicalResourceId).toMatch(/^release:web:[0-9a-f]{16}$/);
+  });
+
+  test('an update that starts a rollout keeps the old id until isComplete has seen it succeed', async () => {
+    elbv2.on(DescribeRulesCommand).resolves(ruleWith(100, 0));
+    dynamodb.on(GetCommand).resolves({ Item: undefined });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:started', startDate: new Date() });
+    const accepted = acceptedStateId('web', blueProps);
+    const out = await onEvent(update(greenProps, blueProps, accepted));
+    expect(out).toEqual({ PhysicalResourceId: accepted, Data: { ExecutionArn: 'arn:started', Action: 'START' } });
+  });
+
+  test('rollback after a succeeded rollout: moves traffic back to the accepted color, reason CloudFormation rollback', async () => {
+    elbv2.on(DescribeRulesCommand).resolves(ruleWith(0, 100));
+    dynamodb.on(GetCommand).resolves({ Item: { lastMove: deployMove } });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:back', startDate: new Date() });
+    const accepted = acceptedStateId('web', blueProps);
+    // CloudFormation's rollback update: the accepted properties again, to the accepted id.
+    const out = await onEvent(update(blueProps, greenProps, accepted));
+    expect(out).toEqual({ PhysicalResourceId: accepted, Data: { ExecutionArn: 'arn:back', Action: 'START' } });
+    expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input)).toEqual([{
+      stateMachineArn: SM,
+      name: 'cfn-1111-2222',
+      input: JSON.stringify({ from: 'GREEN', to: 'BLUE', reason: 'CloudFormation rollback', requestedBy: 'cloudformation:Shop' }),
+    }]);
+  });
+
+  test('rollback after a refused deploy leaves an emergency move and succeeds; an old-format id still refuses', async () => {
+    elbv2.on(DescribeRulesCommand).resolves(ruleWith(100, 0));
+    dynamodb.on(GetCommand).resolves({ Item: { lastMove: emergencyMove } });
+    const refusedProps = { ...greenProps, FleetRevision: 'v3' };
+    const accepted = acceptedStateId('web', greenProps);
+    const out = await onEvent(update(greenProps, refusedProps, accepted));
+    expect(out).toEqual({ PhysicalResourceId: accepted, Data: { ExecutionArn: '', Action: 'NONE' } });
+    // An id without the digest (older versions) is never taken for a rollback.
+    await expect(onEvent(update(greenProps, refusedProps, 'web-release')))
+      .rejects.toThrow(/acknowledgeTrafficOverride: 'emergency-1'/);
+    expect(sfn.calls()).toHaveLength(0);
+  });
 });
 
 test('isComplete waits, completes, and fails with the rollout cause', async () => {
@@ -95,7 +150,8 @@ test('isComplete waits, completes, and fails with the rollout cause', async () =
     .resolvesOnce({ name: 'cfn-1111-2222', status: 'SUCCEEDED' } as any)
     .resolvesOnce({ name: 'cfn-1111-2222', status: 'FAILED', error: 'AlarmBreach', cause: 'Rollout of web failed at step 2 of 3' } as any);
   await expect(isComplete(event)).resolves.toEqual({ IsComplete: false });
-  await expect(isComplete(event)).resolves.toEqual({ IsComplete: true });
+  // Only a completed update moves the physical id to the properties it accepted.
+  await expect(isComplete(event)).resolves.toEqual({ IsComplete: true, PhysicalResourceId: acceptedStateId('web', event.ResourceProperties) });
   await expect(isComplete(event)).rejects.toThrow('The rollout cfn-1111-2222 ended FAILED: AlarmBreach: Rollout of web failed at step 2 of 3');
   expect(sfn.commandCalls(DescribeExecutionCommand)[0].args[0].input).toEqual({ executionArn });
 });

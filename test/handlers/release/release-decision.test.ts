@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { decideCompletion } from '../../../lib/handlers/release/execution-status';
-import { decideRelease, type ReleaseSituation } from '../../../lib/handlers/release/release-decision';
+import { acceptedStateId, canonicalJson, decideRelease, type ReleaseSituation } from '../../../lib/handlers/release/release-decision';
 
 const base: ReleaseSituation = {
   service: 'web',
@@ -20,7 +21,7 @@ const emergency: ReleaseSituation = {
 
 describe('release decision', () => {
   test('declared live changed and traffic is on the old color: start the rollout', () => {
-    expect(decideRelease(base)).toEqual({ kind: 'START', from: 'BLUE', to: 'GREEN' });
+    expect(decideRelease(base)).toEqual({ kind: 'START', from: 'BLUE', to: 'GREEN', purpose: 'DEPLOY' });
   });
 
   test('declared live already has all traffic: nothing to do', () => {
@@ -30,7 +31,7 @@ describe('release decision', () => {
   });
 
   test('first deploy of the resource with traffic elsewhere starts a rollout', () => {
-    expect(decideRelease({ ...base, previousDeclared: undefined })).toEqual({ kind: 'START', from: 'BLUE', to: 'GREEN' });
+    expect(decideRelease({ ...base, previousDeclared: undefined })).toEqual({ kind: 'START', from: 'BLUE', to: 'GREEN', purpose: 'DEPLOY' });
   });
 
   test('traffic moved outside CloudFormation is not moved back without the acknowledgement it names', () => {
@@ -42,13 +43,13 @@ describe('release decision', () => {
       'probably an emergency rollback. This deploy would move it back to GREEN, so it stops instead. If the problem is fixed ' +
       "and GREEN should serve again, set acknowledgeTrafficOverride: 'cli-hotfix-1' and deploy again. To keep BLUE, set live: Color.BLUE.");
     expect(decideRelease({ ...emergency, acknowledged: 'some-other-run' }).kind).toBe('REFUSE');
-    expect(decideRelease({ ...emergency, acknowledged: 'cli-hotfix-1' })).toEqual({ kind: 'START', from: 'BLUE', to: 'GREEN' });
+    expect(decideRelease({ ...emergency, acknowledged: 'cli-hotfix-1' })).toEqual({ kind: 'START', from: 'BLUE', to: 'GREEN', purpose: 'DEPLOY' });
   });
 
   test('a move by hand (no recorded rollout) asks for manual-<color>', () => {
     const byHand = { ...emergency, lastMove: undefined };
     expect(decideRelease(byHand)).toMatchObject({ kind: 'REFUSE', message: expect.stringMatching(/by hand .*acknowledgeTrafficOverride: 'manual-BLUE'/) });
-    expect(decideRelease({ ...byHand, acknowledged: 'manual-BLUE' })).toEqual({ kind: 'START', from: 'BLUE', to: 'GREEN' });
+    expect(decideRelease({ ...byHand, acknowledged: 'manual-BLUE' })).toEqual({ kind: 'START', from: 'BLUE', to: 'GREEN', purpose: 'DEPLOY' });
   });
 
   test('a rollout started by a previous deploy is aborted and awaited; one started elsewhere refuses the deploy', () => {
@@ -86,5 +87,70 @@ describe('completion', () => {
 
   test('when awaiting an abort, any end completes', () => {
     expect(decideCompletion({ name: 'cfn-1', status: 'FAILED', error: 'RolloutAborted' }, true)).toEqual({ kind: 'DONE' });
+  });
+});
+
+describe('accepted state id', () => {
+  const properties = { ServiceName: 'web', Live: 'BLUE', TargetGroups: { GREEN: 'tg-g', BLUE: 'tg-b' }, FleetRevision: '' };
+
+  test('is release:<service>:<first 16 hex of the sha256 of the canonical JSON of the properties>', () => {
+    const canonical = '{"FleetRevision":"","Live":"BLUE","ServiceName":"web","TargetGroups":{"BLUE":"tg-b","GREEN":"tg-g"}}';
+    expect(canonicalJson(properties)).toBe(canonical);
+    expect(acceptedStateId('web', properties)).toBe(`release:web:${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`);
+  });
+
+  test('does not depend on key order, and changes with any property', () => {
+    const reordered = { FleetRevision: '', TargetGroups: { BLUE: 'tg-b', GREEN: 'tg-g' }, Live: 'BLUE', ServiceName: 'web' };
+    expect(acceptedStateId('web', reordered)).toBe(acceptedStateId('web', properties));
+    for (const change of [{ Live: 'GREEN' }, { FleetRevision: 'lt-2' }, { AcknowledgeTrafficOverride: 'cli-1' }, { TargetGroups: { BLUE: 'tg-b', GREEN: 'tg-x' } }]) {
+      expect(acceptedStateId('web', { ...properties, ...change })).not.toBe(acceptedStateId('web', properties));
+    }
+  });
+});
+
+describe('CloudFormation rollback (the update returns to the accepted state)', () => {
+  // The accepted template declares BLUE; the failed deploy declared GREEN.
+  const rollback: ReleaseSituation = { ...base, declared: 'BLUE', previousDeclared: 'GREEN', returnToAcceptedState: true };
+  const movedByDeploy = {
+    color: 'GREEN', kind: 'ROLLOUT', executionName: 'cfn-1111-2222', at: '2026-01-02T03:04:05Z',
+    reason: 'cdk deploy of stack Shop', requestedBy: 'cloudformation:Shop',
+  } as const;
+
+  test('a refused deploy (nothing moved) or a rolled-back rollout (traffic back on the accepted color): nothing to do', () => {
+    expect(decideRelease(rollback)).toMatchObject({ kind: 'NONE' });
+    expect(decideRelease({ ...rollback, lastMove: { ...movedByDeploy, color: 'BLUE', kind: 'ROLLBACK' } })).toMatchObject({ kind: 'NONE' });
+  });
+
+  test('a rollout of the failed deploy that succeeded is undone: back to the accepted color before its fleet is reverted', () => {
+    expect(decideRelease({ ...rollback, weights: { BLUE: 0, GREEN: 100 }, lastMove: movedByDeploy }))
+      .toEqual({ kind: 'START', from: 'GREEN', to: 'BLUE', purpose: 'CLOUDFORMATION_ROLLBACK' });
+  });
+
+  test('traffic moved outside CloudFormation stays where it is, and the rollback succeeds', () => {
+    // Same situation as the refused deploy above, but now it is the rollback of that deploy.
+    const emergencyRollback = { ...emergency, declared: 'GREEN', previousDeclared: 'GREEN', returnToAcceptedState: true } as const;
+    expect(decideRelease({ ...emergencyRollback, returnToAcceptedState: false }).kind).toBe('REFUSE');
+    expect(decideRelease(emergencyRollback)).toEqual({
+      kind: 'NONE',
+      message: 'CloudFormation rollback of web: all traffic is on BLUE, moved there outside CloudFormation by execution cli-hotfix-1; ' +
+        'the rollback leaves it there instead of moving it back to GREEN.',
+    });
+    expect(decideRelease({ ...emergencyRollback, lastMove: undefined })).toMatchObject({ kind: 'NONE', message: expect.stringMatching(/outside CloudFormation by hand/) });
+    // A deploy's rollout that was followed by a move by hand (the record names the other color).
+    expect(decideRelease({ ...rollback, weights: { BLUE: 0, GREEN: 100 }, lastMove: { ...movedByDeploy, color: 'BLUE' } }))
+      .toMatchObject({ kind: 'NONE', message: expect.stringMatching(/by hand/) });
+  });
+
+  test('a running rollout: the deploy\'s own is aborted and awaited, one started elsewhere is left alone', () => {
+    expect(decideRelease({ ...rollback, runningExecution: { id: 'arn:x:cfn-123', name: 'cfn-123' } }))
+      .toEqual({ kind: 'ABORT_AND_WAIT', executionId: 'arn:x:cfn-123' });
+    expect(decideRelease({ ...rollback, runningExecution: { id: 'arn:x:cli-9', name: 'cli-9' } }))
+      .toMatchObject({ kind: 'NONE', message: expect.stringMatching(/execution cli-9.*leaves it/) });
+  });
+
+  test('split or unreadable traffic stops the rollback before any fleet is reverted, saying how to continue', () => {
+    expect(decideRelease({ ...rollback, weights: { BLUE: 50, GREEN: 50 } }))
+      .toMatchObject({ kind: 'REFUSE', message: expect.stringMatching(/split \(BLUE 50% \/ GREEN 50%\).*continue-update-rollback/) });
+    expect(decideRelease({ ...rollback, weights: undefined })).toMatchObject({ kind: 'REFUSE', message: expect.stringMatching(/unreadable/) });
   });
 });
