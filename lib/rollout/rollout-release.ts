@@ -49,6 +49,11 @@ export interface RolloutReleaseProps {
  * with the traffic, starts the rollout and waits for it (cr.Provider with isComplete). A failed
  * rollout fails the resource with the rollout's cause, so CloudFormation rolls the stack back.
  *
+ * That rollback sends this resource an Update back to the properties it last accepted (its physical
+ * id records them), before the fleets it depends on are reverted: it moves traffic back to the
+ * accepted live color if this deploy's rollout had moved it, and otherwise succeeds without moving
+ * anything (a refused deploy, a rollout that rolled back, traffic moved outside CloudFormation).
+ *
  * Ordering the caller must add: the resource must depend on both fleets (their Auto Scaling
  * groups / launch templates) and on the traffic custom resource, so the new color is updated and
  * at full capacity before the rollout starts, and the rule exists.
