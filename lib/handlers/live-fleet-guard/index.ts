@@ -2,7 +2,6 @@
 // before the launch templates and auto-scaling groups, so failing here stops a deploy that would
 // change a fleet serving traffic before anything is touched (invariant 3). Decisions live in
 // update-decision.ts and config-diff.ts; this file only reads ELBv2 and logs.
-import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type {
   CloudFormationCustomResourceEvent,
   CloudFormationCustomResourceUpdateEvent,
@@ -14,22 +13,11 @@ import {
   weightsByColor,
 } from '../shared/color-weights';
 import { forwardTargetsOf } from '../shared/forward-action';
+import type { OnEventResponse } from '../shared/custom-resource';
 import { logEvent } from '../shared/structured-log';
-import { createLoadBalancingClient, findRule } from '../shared/weighted-rule';
+import { loadBalancingClient, findRule } from '../shared/weighted-rule';
 import { type LiveFleetGuardProperties, parseLiveFleetGuardProperties } from './properties';
 import { acceptedConfigurationId, decideFleetChange, rollbackToAccepted } from './update-decision';
-
-/** Result of a cr.Provider onEvent handler. */
-export interface OnEventResponse {
-  readonly PhysicalResourceId: string;
-  readonly Data: Record<string, string>;
-}
-
-let sharedClient: ElasticLoadBalancingV2Client | undefined;
-function client(): ElasticLoadBalancingV2Client {
-  sharedClient ??= createLoadBalancingClient();
-  return sharedClient;
-}
 
 export async function handler(event: CloudFormationCustomResourceEvent): Promise<OnEventResponse> {
   logEvent('INFO', 'live-fleet-guard.event', { requestType: event.RequestType, logicalResourceId: event.LogicalResourceId });
@@ -92,7 +80,7 @@ async function readServingWeights(previous: LiveFleetGuardProperties, next: Live
   );
   let rule;
   try {
-    rule = await findRule(client(), next.ruleArn);
+    rule = await findRule(loadBalancingClient(), next.ruleArn);
   } catch (error) {
     throw failClosed(`reading listener rule ${next.ruleArn} failed (${(error as Error).name}: ${(error as Error).message})`, error);
   }

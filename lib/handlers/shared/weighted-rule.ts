@@ -19,6 +19,17 @@ export function createLoadBalancingClient(): ElasticLoadBalancingV2Client {
   return new ElasticLoadBalancingV2Client({ retryMode: 'adaptive', maxAttempts: 8 });
 }
 
+let containerClient: ElasticLoadBalancingV2Client | undefined;
+
+/**
+ * The client of this Lambda container, created on first use: reused across invocations, and
+ * created after any test has installed its SDK mocks.
+ */
+export function loadBalancingClient(): ElasticLoadBalancingV2Client {
+  containerClient ??= createLoadBalancingClient();
+  return containerClient;
+}
+
 /** True for the error ELBv2 returns when a rule ARN does not (or no longer) exist. */
 export function isRuleNotFound(error: unknown): boolean {
   return (error as { name?: string } | undefined)?.name === 'RuleNotFoundException';

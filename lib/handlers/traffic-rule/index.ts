@@ -2,7 +2,7 @@
 // of one service and its test-listener rule, so no template resource carries weights that a
 // stack update would reset (invariant 2, aws/aws-cdk#36649). Decisions live in update-plan.ts;
 // this file only calls ELBv2 and logs.
-import type { ElasticLoadBalancingV2Client, Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type {
   CloudFormationCustomResourceCreateEvent,
   CloudFormationCustomResourceDeleteEvent,
@@ -16,9 +16,10 @@ import {
   targetsForWeights,
 } from '../shared/color-weights';
 import { forwardTargetsOf, singleForwardAction, weightedForwardAction } from '../shared/forward-action';
+import type { OnEventResponse } from '../shared/custom-resource';
 import { logEvent } from '../shared/structured-log';
 import {
-  createLoadBalancingClient,
+  loadBalancingClient,
   findRule,
   verifyForwardWeights,
 } from '../shared/weighted-rule';
@@ -35,18 +36,6 @@ import {
 } from './listener-rules';
 import { type TrafficRuleProperties, parseTrafficRuleProperties } from './properties';
 import { initialTestColor, initialWeights, planTrafficRuleUpdate } from './update-plan';
-
-/** Result of a cr.Provider onEvent handler. */
-export interface OnEventResponse {
-  readonly PhysicalResourceId: string;
-  readonly Data: Record<string, string>;
-}
-
-let sharedClient: ElasticLoadBalancingV2Client | undefined;
-function client(): ElasticLoadBalancingV2Client {
-  sharedClient ??= createLoadBalancingClient();
-  return sharedClient;
-}
 
 export async function handler(event: CloudFormationCustomResourceEvent): Promise<OnEventResponse> {
   logEvent('INFO', 'traffic-rule.event', {
@@ -88,7 +77,7 @@ async function onCreate(event: CloudFormationCustomResourceCreateEvent): Promise
  * step fails the first rule is removed again, so a failed create leaves nothing behind.
  */
 async function createRules(props: TrafficRuleProperties, weights: ColorWeights, testColor: FleetColor): Promise<OnEventResponse> {
-  const elb = client();
+  const elb = loadBalancingClient();
   const targets = targetsForWeights(weights, props.targetGroups);
   const mainRuleArn = await createRule(elb, {
     listenerArn: props.listenerArn,
@@ -111,7 +100,7 @@ async function createRules(props: TrafficRuleProperties, weights: ColorWeights, 
 }
 
 async function createTestRule(props: TrafficRuleProperties, targetGroupArn: string, mainRuleArn: string): Promise<string> {
-  const elb = client();
+  const elb = loadBalancingClient();
   const testRuleArn = await createRule(elb, {
     listenerArn: props.testListenerArn,
     priority: props.testPriority,
@@ -129,7 +118,7 @@ async function createTestRule(props: TrafficRuleProperties, targetGroupArn: stri
 }
 
 async function onUpdate(event: CloudFormationCustomResourceUpdateEvent): Promise<OnEventResponse> {
-  const elb = client();
+  const elb = loadBalancingClient();
   const previous = parseTrafficRuleProperties(event.OldResourceProperties);
   const next = parseTrafficRuleProperties(event.ResourceProperties);
   const mainRuleArn = event.PhysicalResourceId;
@@ -231,7 +220,7 @@ function testRuleTargetGroup(testRule: Rule): string {
 }
 
 async function onDelete(event: CloudFormationCustomResourceDeleteEvent): Promise<OnEventResponse> {
-  const elb = client();
+  const elb = loadBalancingClient();
   const mainRuleArn = event.PhysicalResourceId;
   const serviceName = typeof event.ResourceProperties?.ServiceName === 'string' ? event.ResourceProperties.ServiceName : '';
   const testListenerArn = event.ResourceProperties?.TestListenerArn;
