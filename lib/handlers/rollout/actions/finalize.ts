@@ -4,6 +4,7 @@ import type { RolloutClients } from '../aws-clients';
 import { publishRolloutEvents } from '../event-publisher';
 import { rolloutSucceeded, taskEventContext } from '../rollout-events';
 import { parseRolloutInput } from '../rollout-input';
+import { executionRecord } from '../execution-record';
 import { releaseLockAndRecord } from '../state-table';
 import type { TaskEvent } from '../task-event';
 import { pointTestRuleAt } from '../traffic-rule';
@@ -14,32 +15,14 @@ export interface FinalizeResult {
 }
 
 export async function finalize(event: TaskEvent, clients: RolloutClients, now: () => Date): Promise<FinalizeResult> {
-  const { service, execution } = event;
+  const { service } = event;
   const input = parseRolloutInput(event.input);
   if (service.testRuleArn) {
     await pointTestRuleAt(clients.elbv2, service.testRuleArn, service.targetGroups[input.from]);
   }
   const endedAt = now().toISOString();
-  await releaseLockAndRecord(clients.dynamodb, service.tableName, service.name, {
-    executionId: execution.id,
-    executionName: execution.name,
-    from: input.from,
-    to: input.to,
-    reason: input.reason,
-    requestedBy: input.requestedBy,
-    startedAt: execution.startTime,
-    endedAt,
-    outcome: 'SUCCEEDED',
-    plan: service.plan,
-  }, {
-    color: input.to,
-    kind: 'ROLLOUT',
-    executionId: execution.id,
-    executionName: execution.name,
-    at: endedAt,
-    reason: input.reason,
-    requestedBy: input.requestedBy,
-  });
+  const record = executionRecord(event, input, endedAt, 'SUCCEEDED');
+  await releaseLockAndRecord(clients.dynamodb, service.tableName, service.name, record.entry, record.moveTo(input.to, 'ROLLOUT'));
   await publishRolloutEvents(clients.events, () => [rolloutSucceeded(taskEventContext(event, input, new Date(endedAt)), input.to)]);
   return { liveColor: input.to, endedAt };
 }

@@ -9,6 +9,7 @@ import { publishRolloutEvents } from '../event-publisher';
 import { rollbackStarted, rolledBack, type RollbackReason, taskEventContext } from '../rollout-events';
 import { type CaughtFailure, formatRollbackCause, type RolloutPosition } from '../rollback-cause';
 import { parseRolloutInput } from '../rollout-input';
+import { executionRecord } from '../execution-record';
 import { releaseLockAndRecord } from '../state-table';
 import { rollbackWeights, weightsMatch } from '../step-weights';
 import type { TaskEvent } from '../task-event';
@@ -21,7 +22,7 @@ export interface RollbackResult {
 }
 
 export async function rollback(event: TaskEvent, clients: RolloutClients, now: () => Date): Promise<RollbackResult> {
-  const { service, execution } = event;
+  const { service } = event;
   const input = parseRolloutInput(event.input);
   const failure = (event.state.failure ?? {}) as CaughtFailure;
   const position = (event.state.progress ?? { stepIndex: 0, stepCount: service.plan.length, percent: 0 }) as RolloutPosition;
@@ -60,27 +61,9 @@ export async function rollback(event: TaskEvent, clients: RolloutClients, now: (
   const cause = formatRollbackCause({ service: service.name, from: input.from, to: input.to, failure, position, restored: target });
   const endedAt = now().toISOString();
   const trafficMoved = !before || !weightsMatch(before, target);
-  await releaseLockAndRecord(clients.dynamodb, service.tableName, service.name, {
-    executionId: execution.id,
-    executionName: execution.name,
-    from: input.from,
-    to: input.to,
-    reason: input.reason,
-    requestedBy: input.requestedBy,
-    startedAt: execution.startTime,
-    endedAt,
-    outcome: 'ROLLED_BACK',
-    cause,
-    plan: service.plan,
-  }, trafficMoved || position.stepIndex > 0 ? {
-    color: input.from,
-    kind: 'ROLLBACK',
-    executionId: execution.id,
-    executionName: execution.name,
-    at: endedAt,
-    reason: input.reason,
-    requestedBy: input.requestedBy,
-  } : undefined);
+  const record = executionRecord(event, input, endedAt, 'ROLLED_BACK', cause);
+  await releaseLockAndRecord(clients.dynamodb, service.tableName, service.name, record.entry,
+    trafficMoved || position.stepIndex > 0 ? record.moveTo(input.from, 'ROLLBACK') : undefined);
   await publishRolloutEvents(clients.events, () => [
     rolledBack(taskEventContext(event, input, new Date(endedAt)), why, { weights: after ?? target, cause, trafficMoved }),
   ]);
