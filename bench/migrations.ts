@@ -4,9 +4,10 @@
 //   npx tsx bench/migrations.ts            (or as part of `npm run bench`)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
+import { threadCount } from '../lib/cli/threaded-check';
 import { checkMigrationSources, MigrationCheckReport } from '../lib/migrations/checker';
 import { readParseOutput } from '../lib/migrations/parsed-migration';
 import { loadPostgresParser, ParseSql } from '../lib/migrations/postgres-parser';
@@ -169,6 +170,9 @@ export async function benchMigrations(options: { generatedFiles?: number } = {})
     }
 
     console.log(`\n### Throughput (files per second, median of ${RUNS} runs; the CLIs include their start-up)`);
+    // The CLI chooses its threads from the number of files and cores (the library runs on one).
+    console.log(`checker CLI threads: ${threadCount(corpus.length, undefined)} on the corpus, ${threadCount(fileCount, undefined)} on ${fileCount} files `
+      + `(${availableParallelism()} cores here)`);
     printTable(['set', 'checker (library, in process)', 'checker (CLI process)', 'squawk (CLI process)', 'checker CLI / squawk'], rows);
     // Wall-clock time alone hides how many cores a tool keeps busy: squawk checks files on several
     // threads, so on an idle multi-core machine it gains more than on a busy one.

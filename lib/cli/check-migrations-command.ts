@@ -1,10 +1,13 @@
 import { checkMigrationSources, MigrationCheckReport } from '../migrations/checker';
-import { collectMigrationFiles, MigrationPathError, readMigrationSources } from '../migrations/migration-files';
+import { collectMigrationFiles, MigrationPathError } from '../migrations/migration-files';
 import { loadPostgresParser } from '../migrations/postgres-parser';
 import { formatReport, summarize } from '../migrations/report-text';
 import { MIGRATION_RULES } from '../migrations/rules';
 import { SUPPRESSION_SYNTAX } from '../migrations/suppressions';
 import { CommandIo, EXIT } from './command-line';
+import {
+  checkInThreads, MAX_AUTOMATIC_THREADS, MAX_THREADS, MIN_FILES_PER_EXTRA_THREAD, MigrationReadError, readSources, threadCount,
+} from './threaded-check';
 
 const HELP = `Usage: cdk-blue-green check-migrations <file or directory>... [options]
 
@@ -18,8 +21,13 @@ Options:
   --list-rules         Print the rule ids with their severity and exit.
   -h, --help           Print this help.
 
+Troubleshooting:
+  --threads <n>        Check on n threads (1 to ${MAX_THREADS}); the output is the same on any number.
+                       By default one more thread per ${MIN_FILES_PER_EXTRA_THREAD} files, up to one per core (at most ${MAX_AUTOMATIC_THREADS}).
+                       --threads 1 checks in a single thread (on a busy machine it can be faster).
+
 Exit codes: 0 safe (warnings allowed), 1 unsafe statements, unparsable files or invalid
-suppressions (or warnings with --fail-on-warnings), 2 usage error.
+suppressions (or warnings with --fail-on-warnings), 2 usage error or unreadable file.
 
 Suppress a finding with a reason, in a comment on the lines directly before the statement (or at
 the end of its last line); allow-file covers every statement of the file:
@@ -30,6 +38,8 @@ interface CheckOptions {
   readonly failOnWarnings: boolean;
   readonly listRules: boolean;
   readonly help: boolean;
+  /** undefined: decided by the number of files and cores. */
+  readonly threads?: number;
   readonly paths: readonly string[];
 }
 
@@ -40,9 +50,11 @@ function parseArguments(args: readonly string[]): CheckOptions {
   let failOnWarnings = false;
   let listRules = false;
   let help = false;
+  let threads: number | undefined;
   const paths: string[] = [];
   let onlyPaths = false;
-  for (const arg of args) {
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index];
     if (onlyPaths || !arg.startsWith('-') || arg === '-') {
       if (arg === '-') throw new UsageError('reading SQL from standard input ("-") is not supported; give .sql files or directories.');
       paths.push(arg);
@@ -51,12 +63,23 @@ function parseArguments(args: readonly string[]): CheckOptions {
     else if (arg === '--fail-on-warnings') failOnWarnings = true;
     else if (arg === '--list-rules') listRules = true;
     else if (arg === '--help' || arg === '-h') help = true;
+    else if (arg === '--threads') threads = threadsOption(args[++index]);
+    else if (arg.startsWith('--threads=')) threads = threadsOption(arg.slice('--threads='.length));
     else {
-      throw new UsageError(`unknown option "${arg}"; the options are --json, --fail-on-warnings, --list-rules and --help `
+      throw new UsageError(`unknown option "${arg}"; the options are --json, --fail-on-warnings, --list-rules, --threads and --help `
         + '(put "--" before a path that starts with "-").');
     }
   }
-  return { json, failOnWarnings, listRules, help, paths };
+  return { json, failOnWarnings, listRules, help, threads, paths };
+}
+
+function threadsOption(value: string | undefined): number {
+  if (value === undefined || !/^[0-9]+$/.test(value) || Number(value) < 1 || Number(value) > MAX_THREADS) {
+    const given = value === undefined ? 'nothing' : `"${value}"`;
+    throw new UsageError(`--threads takes a whole number from 1 to ${MAX_THREADS}, got ${given}; `
+      + 'leave it out to let the tool choose, or give --threads 1 to check in a single thread.');
+  }
+  return Number(value);
 }
 
 export async function runCheckMigrations(args: readonly string[], io: CommandIo): Promise<number> {
@@ -88,11 +111,26 @@ export async function runCheckMigrations(args: readonly string[], io: CommandIo)
     throw error;
   }
 
-  const parse = await loadPostgresParser();
-  const report = checkMigrationSources(readMigrationSources(files, io.workingDirectory), (texts) => texts.map(parse));
+  let report: MigrationCheckReport;
+  try {
+    report = await checkFiles(files, io, options.threads);
+  } catch (error) {
+    if (!(error instanceof MigrationReadError)) throw error;
+    io.stderr(`cdk-blue-green check-migrations: ${error.message}\n`);
+    return EXIT.usage;
+  }
   io.stdout(`${options.json ? JSON.stringify(jsonReport(report), null, 2) : formatReport(report)}\n`);
   if (report.verdict === 'unsafe') return EXIT.findings;
   return report.verdict === 'warnings' && options.failOnWarnings ? EXIT.findings : EXIT.ok;
+}
+
+/** One thread, or several when there are enough files and the tool runs as a script that can start workers. */
+async function checkFiles(files: readonly string[], io: CommandIo, requestedThreads: number | undefined): Promise<MigrationCheckReport> {
+  const threads = threadCount(files.length, requestedThreads);
+  if (threads > 1 && io.workerScript !== undefined) return checkInThreads(files, io.workingDirectory, threads, io.workerScript);
+  const sources = readSources(files, io.workingDirectory);
+  const parse = await loadPostgresParser();
+  return checkMigrationSources(sources, (texts) => texts.map(parse));
 }
 
 /** The --json document: verdict, counts, and every finding (suppressed ones included, marked). */

@@ -5,6 +5,11 @@ export interface CommandIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly workingDirectory: string;
+  /**
+   * The script that starts this tool, when it can run in worker threads (see main.ts); without it
+   * every command stays on one thread.
+   */
+  readonly workerScript?: string;
 }
 
 /** Exit codes shared by every command. */

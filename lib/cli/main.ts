@@ -1,6 +1,8 @@
 // Entry point of the cdk-blue-green command-line tool (bundled into assets/cli/main.js).
 import { setFlagsFromString } from 'node:v8';
+import { isMainThread } from 'node:worker_threads';
 import { runCommandLine } from './command-line';
+import { runCheckWorker } from './threaded-check';
 
 // V8 is tuned for long-running programs; this command is a short batch job, and the CLI owns its
 // process. Both settings must be made before libpg-query is loaded and the checker first runs.
@@ -11,20 +13,32 @@ import { runCommandLine } from './command-line';
 //   depending on the V8 version). Optimising the checker's functions that early cost more CPU than it
 //   saved; with a 512 KB budget only those that stay hot are optimised (1,000 files: about a third
 //   less CPU; 5,000 files: about 15 % less).
-setFlagsFromString('--liftoff-only');
-setFlagsFromString('--interrupt-budget=524288');
+// V8 flags belong to the process: the worker threads that check files in parallel (created after
+// this ran) use them too, so only the main thread sets them.
+if (isMainThread) {
+  setFlagsFromString('--liftoff-only');
+  setFlagsFromString('--interrupt-budget=524288');
+}
 
-runCommandLine(process.argv.slice(2), {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  workingDirectory: process.cwd(),
-}).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`cdk-blue-green: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`
-      + 'This is a bug; please report it with the command you ran.\n');
-    process.exitCode = 70;
-  },
-);
+if (isMainThread) {
+  runCommandLine(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    workingDirectory: process.cwd(),
+    // The bundle is one file: its worker threads run it again and take the other branch. Run from
+    // its TypeScript source (tsx), Node.js could not start a worker from it: one thread then.
+    workerScript: __filename.endsWith('.js') ? __filename : undefined,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`cdk-blue-green: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`
+        + 'This is a bug; please report it with the command you ran.\n');
+      process.exitCode = 70;
+    },
+  );
+} else {
+  // A worker thread started by checkInThreads; an error it throws reaches the main thread.
+  void runCheckWorker();
+}

@@ -71,14 +71,15 @@ export const FILE_PROBLEMS = {
 
 /**
  * Checks migration files in order. `parseAll` parses the texts (in this process for the CLI, in a
- * worker thread for synthesis); everything else is pure.
+ * worker thread for synthesis); everything else is pure. `schema` is what the checker learns about
+ * the schema on the way; pass one to continue after earlier files or to read it afterwards.
  */
 export function checkMigrationSources(
   sources: readonly MigrationSource[],
   parseAll: (texts: readonly string[]) => RawParseOutput[],
+  schema: SchemaKnowledge = new SchemaKnowledge(),
 ): MigrationCheckReport {
   const outputs = parseAll(sources.map((source) => source.sql));
-  const schema = new SchemaKnowledge();
   const files = sources.map((source, index) => checkOneFile(source, outputs[index], schema));
   return { verdict: verdictOf(files.flatMap((file) => file.findings)), files };
 }

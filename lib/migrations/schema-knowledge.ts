@@ -12,7 +12,31 @@ export class SchemaKnowledge {
   private readonly createdInCurrentFile = new Set<string>();
   private inExplicitTransaction = false;
   /** `table.column` → NOT NULL? Only columns whose definition the migrations contain. */
-  private readonly columnNotNull = new Map<string, boolean>();
+  private readonly columnNotNull: Map<string, boolean>;
+  /** Columns asked about before any checked statement defined them (see unknownColumnsAskedAbout). */
+  private readonly unknownColumnsAsked = new Set<string>();
+
+  /**
+   * @param columnFacts what earlier migrations said about columns (from columnFacts() of a
+   * SchemaKnowledge that checked them), to continue where another thread stopped.
+   */
+  constructor(columnFacts: Iterable<readonly [string, boolean]> = []) {
+    this.columnNotNull = new Map(columnFacts);
+  }
+
+  /** Everything learnt about columns, as `[table.column, notNull]` pairs (plain data, for another thread). */
+  public columnFacts(): Array<[string, boolean]> {
+    return [...this.columnNotNull];
+  }
+
+  /**
+   * The `table.column` keys a rule asked about while nothing was known about them. Checking a later
+   * part of the migrations on its own gives the same findings as checking them in one run unless
+   * the earlier part defined one of these columns.
+   */
+  public unknownColumnsAskedAbout(): string[] {
+    return [...this.unknownColumnsAsked];
+  }
 
   /** Starts a new file: tables created by earlier files are already deployed. */
   public startFile(): void {
@@ -32,7 +56,10 @@ export class SchemaKnowledge {
   /** true / false when the migrations define the column, undefined when they do not. */
   public isColumnNotNull(relation: RangeVar | undefined, column: string): boolean | undefined {
     if (!relation) return undefined;
-    return this.columnNotNull.get(`${tableKey(relation)}.${column}`);
+    const key = `${tableKey(relation)}.${column}`;
+    const notNull = this.columnNotNull.get(key);
+    if (notNull === undefined) this.unknownColumnsAsked.add(key);
+    return notNull;
   }
 
   /** Updates the knowledge with the effect of one statement (called after the rules ran on it). */

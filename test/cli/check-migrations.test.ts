@@ -89,10 +89,14 @@ describe('check-migrations', () => {
   });
 
   test.each([
-    [['check-migrations', '--jsn', '.'], 'unknown option "--jsn"; the options are --json, --fail-on-warnings, --list-rules and --help'],
+    [['check-migrations', '--jsn', '.'], 'unknown option "--jsn"; the options are --json, --fail-on-warnings, --list-rules, --threads and --help'],
     [['check-migrations'], 'no migrations given; name one or more .sql files or directories'],
     [['check-migrations', 'missing.sql'], '"missing.sql" does not exist'],
     [['check-migrations', '-'], 'reading SQL from standard input ("-") is not supported'],
+    [['check-migrations', '--threads', '0', '.'], '--threads takes a whole number from 1 to 16, got "0"; leave it out'],
+    [['check-migrations', '--threads=17', '.'], '--threads takes a whole number from 1 to 16, got "17"'],
+    [['check-migrations', '--threads=two', '.'], '--threads takes a whole number from 1 to 16, got "two"'],
+    [['check-migrations', '.', '--threads'], '--threads takes a whole number from 1 to 16, got nothing'],
     [['check-migrations', 'empty'], 'no .sql files found in "empty"'],
     [['chek-migrations'], 'unknown command "chek-migrations"; the commands are: check-migrations'],
     [[], 'Usage: cdk-blue-green <command> [options]'],
@@ -104,6 +108,20 @@ describe('check-migrations', () => {
     expect(result.stderr).toContain(message);
   });
 
+  test('a file that cannot be read exits 2 and names it', async () => {
+    write('V1.sql', 'SELECT 1;');
+    // Reading /proc/self/mem from its start fails (EIO) even for root, for whom permissions do not.
+    const result = await run('check-migrations', 'V1.sql', '/proc/self/mem');
+    expect(result).toEqual({ code: 2, stdout: '', stderr: expect.stringContaining('cannot read "/proc/self/mem" (EIO') });
+    expect(result.stderr).toContain('make sure the file is readable, or leave it out.');
+  });
+
+  test('--threads is accepted in both spellings', async () => {
+    write('V1.sql', 'DROP TABLE users;');
+    expect((await run('check-migrations', '--threads', '1', 'V1.sql')).code).toBe(1);
+    expect((await run('check-migrations', '--threads=3', 'V1.sql')).code).toBe(1);
+  });
+
   test('"--" lets a path start with a dash', async () => {
     write('-odd.sql', 'SELECT 1;');
     expect((await run('check-migrations', '--', '-odd.sql')).code).toBe(0);
@@ -113,6 +131,7 @@ describe('check-migrations', () => {
     const help = await run('check-migrations', '--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: cdk-blue-green check-migrations <file or directory>...');
+    expect(help.stdout).toContain('--threads 1 checks in a single thread');
     const rules = await run('check-migrations', '--list-rules');
     expect(rules.stdout.trim().split('\n').map((line) => line.split(/\s+/))).toEqual(MIGRATION_RULES.map((rule) => [rule.id, rule.severity]));
     expect((await run('--help')).code).toBe(0);
