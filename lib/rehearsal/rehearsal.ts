@@ -316,6 +316,9 @@ export class Rehearsal implements ScenarioWorld {
    * fleets take their new configuration, then every custom resource whose properties changed is
    * updated in dependency order (new ones created), the release resource's rollout included. If
    * one fails, the update rolls back: the resources updated so far get their old properties again.
+   * A custom resource whose Update answered with a new physical id was replaced, as CloudFormation
+   * sees it: its old id is deleted in the clean-up phase of a completed update; a rollback sends it
+   * no Update (the old resource is kept) and deletes the new id after everything was reverted.
    */
   public async deploy(next: Stack | StackSource, options: DeployOptions = {}): Promise<DeployResult> {
     const nextSource = 'template' in next && !('node' in next) ? next as StackSource : sourceFromStack(next as Stack);
@@ -337,6 +340,7 @@ export class Rehearsal implements ScenarioWorld {
     const failing = options.failResource !== undefined ? this.findResource(options.failResource) : undefined;
     // What this update changed, in order: the rollback reverts it in reverse order.
     const updated: string[] = [];
+    const replaced = new Set<string>();
     let failure: Pick<CustomResourceResult, 'logicalId' | 'reason'> | undefined;
     // CloudFormation's order: a resource after everything it depends on. So a guard that the
     // fleets depend on runs before they change, and the release after both fleets are updated.
@@ -364,6 +368,13 @@ export class Rehearsal implements ScenarioWorld {
         }
         updated.push(logicalId);
         result = await this.runCustomResource(logicalId, 'Update', oldProperties);
+        // CloudFormation takes an Update that answers with another physical id for a replacement:
+        // the old resource is deleted when the update completes, or kept when it rolls back.
+        const oldId = previous.template.customResourceOutput(logicalId)?.physicalResourceId;
+        if (result.status === 'SUCCESS' && oldId !== undefined && result.physicalResourceId !== oldId) {
+          replaced.add(logicalId);
+          this.note(`${nextTemplate.describe(logicalId)}: replaced (physical id ${oldId} -> ${result.physicalResourceId})`);
+        }
       }
       if (result.status === 'FAILED') {
         failure = result;
@@ -379,11 +390,13 @@ export class Rehearsal implements ScenarioWorld {
       durationSeconds: (this.clock.now() - startedAt) / 1000,
     });
     if (!failure) {
-      // Clean-up phase: custom resources the new template no longer has are deleted.
+      // Clean-up phase: custom resources the new template no longer has are deleted, and so are the
+      // old physical resources of replaced ones (with their old properties).
+      this.note('cdk deploy: UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
       const removed = Object.keys(previous.template.template.Resources).filter((id) => !nextTemplate.template.Resources[id]);
-      for (const logicalId of removed.reverse()) {
+      for (const logicalId of [...removed.reverse(), ...[...replaced].reverse()]) {
         if (previous.template.customResourceOutput(logicalId)) {
-          await this.runRemovedCustomResource(previous, logicalId);
+          await this.runCustomResourceIn(previous, logicalId, 'Delete');
         }
       }
       this.note('cdk deploy: UPDATE_COMPLETE');
@@ -399,16 +412,28 @@ export class Rehearsal implements ScenarioWorld {
     // Reverse dependency order: a resource is reverted before the ones it depends on, so the release
     // before the fleets, and the fleets before a guard they depend on. A failed revert stops the
     // rollback there (UPDATE_ROLLBACK_FAILED): what it depends on keeps the new configuration.
+    // A replaced custom resource gets no Update: CloudFormation goes back to the old physical resource
+    // (still there, with its old id) and deletes the new one in the clean-up phase, after every revert.
     let rollbackFailed = false;
     for (const logicalId of updated.reverse()) {
       if (this.template.resource(logicalId).Type === 'AWS::AutoScaling::AutoScalingGroup') {
         this.syncFleet(logicalId);
         continue;
       }
+      if (replaced.has(logicalId)) {
+        this.note(`${this.template.describe(logicalId)}: back to its previous physical resource (replaced, no rollback update)`);
+        continue;
+      }
       const result = await this.runCustomResource(logicalId, 'Update', nextTemplate.resolvedProperties(logicalId));
       if (result.status === 'FAILED') {
         rollbackFailed = true;
         break;
+      }
+    }
+    if (!rollbackFailed && replaced.size > 0) {
+      this.note('cdk deploy: UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
+      for (const logicalId of [...replaced].reverse()) {
+        await this.runCustomResourceIn({ source: nextSource, template: nextTemplate }, logicalId, 'Delete');
       }
     }
     const status = rollbackFailed ? 'UPDATE_ROLLBACK_FAILED' : 'UPDATE_ROLLBACK_COMPLETE';
@@ -831,14 +856,19 @@ export class Rehearsal implements ScenarioWorld {
     return result;
   }
 
-  /** Deletes a custom resource the new template dropped (its provider is still in the old template). */
-  private async runRemovedCustomResource(old: { source: StackSource; template: RehearsalTemplate }, logicalId: string): Promise<void> {
+  /**
+   * Runs a custom resource as another version of the stack has it (its properties, provider and
+   * physical id): a resource the new template dropped, or the other side of a replacement.
+   */
+  private async runCustomResourceIn(
+    version: { source: StackSource; template: RehearsalTemplate }, logicalId: string, requestType: 'Delete',
+  ): Promise<void> {
     const current = { source: this.source, template: this.template };
-    this.source = old.source;
-    this.template = old.template;
+    this.source = version.source;
+    this.template = version.template;
     this.syncWithTemplate({ fleets: false });
     try {
-      await this.runCustomResource(logicalId, 'Delete');
+      await this.runCustomResource(logicalId, requestType);
     } finally {
       this.source = current.source;
       this.template = current.template;

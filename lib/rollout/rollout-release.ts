@@ -49,8 +49,9 @@ export interface RolloutReleaseProps {
  * with the traffic, starts the rollout and waits for it (cr.Provider with isComplete). A failed
  * rollout fails the resource with the rollout's cause, so CloudFormation rolls the stack back.
  *
- * That rollback sends this resource an Update back to the properties it last accepted (its physical
- * id records them), before the fleets it depends on are reverted: it moves traffic back to the
+ * That rollback sends this resource an Update back to its previous properties (its physical id never
+ * changes, so CloudFormation does not take it for replaced; the properties it last accepted are kept
+ * in the service's state item), before the fleets it depends on are reverted: it moves traffic back to the
  * accepted live color if this deploy's rollout had moved it, and otherwise succeeds without moving
  * anything (a refused deploy, a rollout that rolled back, traffic moved outside CloudFormation).
  *
@@ -87,6 +88,8 @@ export class RolloutRelease extends Construct {
     const isCompleteRole = provider.isCompleteHandler!.role!;
     stateMachine.grantStartExecution(onEventRole);
     grantServiceItems(props.rollout.stateTable, onEventRole, props.serviceName, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    // isComplete records the accepted properties in the service's state item once the rollout succeeded.
+    grantServiceItems(props.rollout.stateTable, isCompleteRole, props.serviceName, ['dynamodb:UpdateItem']);
     isCompleteRole.addToPrincipalPolicy(describeExecutionsStatement(stateMachine));
     acknowledgeExecutionWildcard(isCompleteRole, stateMachine);
     // onEvent checks whether the execution holding the lock still runs.

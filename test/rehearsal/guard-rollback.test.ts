@@ -91,7 +91,7 @@ test('after the clean rollback the guard still refuses the same change, and a re
   });
 });
 
-test('a release the guard accepted and the rollout then rolled back: the guard rollback completes too', async () => {
+test('a release the guard accepted and the rollout then rolled back: the guard was replaced, so the rollback keeps its old id and deletes the new one', async () => {
   const greenV3 = serviceStack({ live: Color.GREEN, greenVersion: 'v3' }).stack;
   const world = Rehearsal.fromStack(blueLive, { scenario: [at('7m', alarm('CheckoutErrors', 'ALARM'))] });
   await withStack(world, async () => {
@@ -99,11 +99,25 @@ test('a release the guard accepted and the rollout then rolled back: the guard r
     const deploy = await world.deploy(greenV3);
     expect(deploy.status).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect(deploy.failedResource).toMatch(/Release/);
-    const [accepted, rolledBack] = guardCalls(world).slice(1);
-    // The accepted update records the new configuration; the rollback returns to the old one.
+    const [accepted, deleted, ...rest] = guardCalls(world).slice(1);
+    // The accepted update records the new configuration in a new id, which CloudFormation takes for
+    // a replacement: the rollback sends the guard no Update (the old id, recording the old
+    // configuration, is kept) and deletes the new id after the fleets were reverted.
     expect(accepted).toEqual({ requestType: 'Update', status: 'SUCCESS', physicalResourceId: expect.stringMatching(GUARD_ID) });
     expect(accepted.physicalResourceId).not.toBe(created.physicalResourceId);
-    expect(rolledBack).toEqual({ requestType: 'Update', status: 'SUCCESS', physicalResourceId: created.physicalResourceId });
+    expect(deleted).toEqual({ requestType: 'Delete', status: 'SUCCESS', physicalResourceId: accepted.physicalResourceId });
+    expect(rest).toEqual([]);
     expect(world.weights()).toEqual({ BLUE: 100, GREEN: 0 });
+
+    // The guard is back on the old configuration: it still refuses a change to the live fleet, and
+    // its refusal rolls back cleanly to the old id.
+    const firstCall = world.customResourceResults.length;
+    const refused = await world.deploy(blueChanged);
+    expect(refused.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(refused.failedResource).toMatch(/LiveFleetGuard/);
+    expect(guardCalls(world, firstCall)).toEqual([
+      { requestType: 'Update', status: 'FAILED', physicalResourceId: created.physicalResourceId },
+      { requestType: 'Update', status: 'SUCCESS', physicalResourceId: created.physicalResourceId },
+    ]);
   });
 });

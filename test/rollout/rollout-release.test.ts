@@ -1,4 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
+import { type CfnElement, Duration } from 'aws-cdk-lib';
+import type * as cr from 'aws-cdk-lib/custom-resources';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Color } from '../../lib/color';
 import { Rollout } from '../../lib/rollout/rollout';
@@ -47,4 +48,20 @@ test('acknowledgeTrafficOverride is validated', () => {
   const { stack, rollout } = rolloutFixture();
   expect(() => new RolloutRelease(stack, 'Release', { rollout, serviceName: 'web', ruleArn: RULE_ARN, live: Color.GREEN, acknowledgeTrafficOverride: 'two words' }))
     .toThrow(/acknowledgeTrafficOverride must be the execution name/);
+});
+
+test('isComplete may only update the items of its own service (it records the accepted properties)', () => {
+  const { stack, rollout } = rolloutFixture();
+  new RolloutRelease(stack, 'Release', { rollout, serviceName: 'web', ruleArn: RULE_ARN, live: Color.GREEN });
+  const template = Template.fromStack(stack);
+  const provider = stack.node.tryFindChild('CdkBlueGreenReleaseProvider') as cr.Provider;
+  const isCompleteRole = stack.getLogicalId(provider.isCompleteHandler!.role!.node.defaultChild as CfnElement);
+  template.hasResourceProperties('AWS::IAM::Policy', {
+    Roles: [{ Ref: isCompleteRole }],
+    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+      Action: 'dynamodb:UpdateItem',
+      Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('RolloutState'), 'Arn'] },
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['web'] } },
+    })]) },
+  });
 });

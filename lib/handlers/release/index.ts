@@ -2,10 +2,11 @@
 // release-decision.ts) and starts the execution; isComplete polls it. A failed rollout fails the
 // resource with the rollout's cause, so CloudFormation rolls the stack back.
 //
-// The physical id records the properties the resource last accepted (acceptedStateId). It changes
-// only when an update has completed: onEvent returns it when nothing has to move, isComplete when
-// the rollout has succeeded; a failed update keeps the old one. So the Update that a CloudFormation
-// rollback sends (the accepted properties again, aws/aws-cdk#17040) hashes to the current id.
+// The physical id never changes (CloudFormation would treat a new id as a replacement, and its
+// rollback would then skip this resource). What the resource last accepted is kept in the service's
+// state item instead, written only when an update has completed (onEvent when nothing has to move,
+// isComplete when the rollout has succeeded), so the Update that a CloudFormation rollback sends
+// (aws/aws-cdk#17040) can be told from a deploy (isCloudFormationRollback).
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -17,7 +18,11 @@ import { requireArn, requireColor, requireString, type RawProperties } from '../
 import { logEvent } from '../shared/structured-log';
 import { createLoadBalancingClient } from '../shared/weighted-rule';
 import { decideCompletion, type ExecutionStatus } from './execution-status';
-import { acceptedStateId, CLOUDFORMATION_EXECUTION_PREFIX, decideRelease } from './release-decision';
+import { readAcceptedProperties, recordAcceptedProperties } from './accepted-properties';
+import {
+  acceptedAfter, acceptedFromLegacyId, CLOUDFORMATION_EXECUTION_PREFIX, decideRelease, isCloudFormationRollback,
+  propertiesHash, releasePhysicalId, type PropertiesChange,
+} from './release-decision';
 
 const RESOURCE = 'Custom::BlueGreenRelease';
 
@@ -47,7 +52,7 @@ export function parseReleaseProperties(props: RawProperties): ReleaseProperties 
 
 export interface ReleaseResponse {
   readonly PhysicalResourceId: string;
-  readonly Data: { readonly ExecutionArn: string; readonly Action: string };
+  readonly Data: { readonly ExecutionArn: string; readonly Action: string; readonly CloudFormationRollback?: string };
 }
 
 const clients = {
@@ -63,19 +68,22 @@ function dynamodbClient(): DynamoDBDocumentClient {
 
 export async function onEvent(event: CloudFormationCustomResourceEvent): Promise<ReleaseResponse> {
   if (event.RequestType === 'Delete') {
-    // Deleting the resource never moves traffic, and never fails: CloudFormation also deletes the
-    // old physical id after an id change (ids of older versions included), whatever the properties.
+    // Deleting the resource never moves traffic, and never fails, whatever the id's form: older
+    // versions changed the id on update, and CloudFormation deletes the ids it took for replaced.
     return { PhysicalResourceId: event.PhysicalResourceId, Data: { ExecutionArn: '', Action: 'NONE' } };
   }
   const props = parseReleaseProperties(event.ResourceProperties as RawProperties);
-  const acceptedId = acceptedStateId(props.serviceName, event.ResourceProperties);
-  // Until the rollout has succeeded, the resource still stands for the properties it accepted before.
-  const currentId = event.RequestType === 'Update' ? event.PhysicalResourceId : acceptedId;
-  // Ids of older versions (no digest) never match: such an update is treated as a deploy.
-  const returnToAcceptedState = event.RequestType === 'Update' && event.PhysicalResourceId === acceptedId;
+  // Never a new id for an existing resource, whatever form it has (older versions used others).
+  const physicalId = event.RequestType === 'Update' ? event.PhysicalResourceId : releasePhysicalId(props.serviceName);
+  const change = propertiesChangeOf(event);
   const previous = event.RequestType === 'Update'
     ? (event.OldResourceProperties as RawProperties | undefined)?.Live
     : undefined;
+  const accepted = event.RequestType === 'Update'
+    ? await readAcceptedProperties(dynamodbClient(), props.tableName, props.serviceName)
+      ?? acceptedFromLegacyId(event.PhysicalResourceId, props.serviceName)
+    : undefined;
+  const cloudFormationRollback = isCloudFormationRollback(change, accepted);
   const weights = await readColorWeights(createLoadBalancingClient(), props.ruleArn, props.targetGroups, props.serviceName);
   const state = await readServiceState(dynamodbClient(), props.tableName, props.serviceName);
   // A lock whose execution ended (stopped from the console) is stale: the next rollout takes it over.
@@ -90,17 +98,21 @@ export async function onEvent(event: CloudFormationCustomResourceEvent): Promise
     runningExecution: state.lock && holderRunning ? { id: state.lock.executionId, name: executionNameOf(state.lock.executionId) } : undefined,
     lastMove: state.lastMove,
     acknowledged: props.acknowledgeTrafficOverride,
-    returnToAcceptedState,
+    cloudFormationRollback,
   });
-  logEvent('INFO', 'release.decision', { service: props.serviceName, requestType: event.RequestType, returnToAcceptedState, decision });
+  logEvent('INFO', 'release.decision', { service: props.serviceName, requestType: event.RequestType, cloudFormationRollback, decision });
   switch (decision.kind) {
     case 'NONE':
-      return { PhysicalResourceId: acceptedId, Data: { ExecutionArn: '', Action: 'NONE' } };
+      await recordAcceptedProperties(dynamodbClient(), props.tableName, props.serviceName, acceptedAfter(change, cloudFormationRollback));
+      return { PhysicalResourceId: physicalId, Data: { ExecutionArn: '', Action: 'NONE' } };
     case 'REFUSE':
       throw new Error(decision.message);
     case 'ABORT_AND_WAIT':
       await requestAbort(props, decision.executionId);
-      return { PhysicalResourceId: currentId, Data: { ExecutionArn: decision.executionId, Action: 'AWAIT_ABORT' } };
+      return {
+        PhysicalResourceId: physicalId,
+        Data: { ExecutionArn: decision.executionId, Action: 'AWAIT_ABORT', CloudFormationRollback: String(cloudFormationRollback) },
+      };
     case 'START': {
       const stackName = event.StackId.split('/')[1] ?? event.StackId;
       const out = await sfnClient().send(new StartExecutionCommand({
@@ -114,14 +126,17 @@ export async function onEvent(event: CloudFormationCustomResourceEvent): Promise
           requestedBy: `cloudformation:${stackName}`,
         }),
       }));
-      return { PhysicalResourceId: currentId, Data: { ExecutionArn: out.executionArn ?? '', Action: 'START' } };
+      return {
+        PhysicalResourceId: physicalId,
+        Data: { ExecutionArn: out.executionArn ?? '', Action: 'START', CloudFormationRollback: String(cloudFormationRollback) },
+      };
     }
   }
 }
 
 export async function isComplete(
-  event: CloudFormationCustomResourceEvent & { Data?: { ExecutionArn?: string; Action?: string } },
-): Promise<{ IsComplete: boolean; PhysicalResourceId?: string }> {
+  event: CloudFormationCustomResourceEvent & { Data?: { ExecutionArn?: string; Action?: string; CloudFormationRollback?: string } },
+): Promise<{ IsComplete: boolean }> {
   const executionArn = event.Data?.ExecutionArn;
   if (event.RequestType === 'Delete' || !executionArn) {
     return { IsComplete: true };
@@ -140,9 +155,18 @@ export async function isComplete(
   if (decision.kind === 'WAIT') {
     return { IsComplete: false };
   }
-  // Completed: the resource now stands for these properties (cr.Provider reports this id).
-  const serviceName = requireString(event.ResourceProperties as RawProperties, 'ServiceName', RESOURCE);
-  return { IsComplete: true, PhysicalResourceId: acceptedStateId(serviceName, event.ResourceProperties) };
+  // Completed: the resource now stands for these properties. The physical id stays as it is.
+  const props = parseReleaseProperties(event.ResourceProperties as RawProperties);
+  const accepted = acceptedAfter(propertiesChangeOf(event), event.Data?.CloudFormationRollback === 'true');
+  await recordAcceptedProperties(dynamodbClient(), props.tableName, props.serviceName, accepted);
+  return { IsComplete: true };
+}
+
+function propertiesChangeOf(event: CloudFormationCustomResourceEvent): PropertiesChange {
+  return {
+    target: propertiesHash(event.ResourceProperties),
+    old: event.RequestType === 'Update' ? propertiesHash(event.OldResourceProperties) : undefined,
+  };
 }
 
 /** The rollout's next alarm check sees the flag and rolls back (invariant 4: a manual abort ends on `from`). */

@@ -26,11 +26,8 @@ export interface ReleaseSituation {
   readonly lastMove?: LastMove;
   /** `acknowledgeTrafficOverride` in the template ('' when unset). */
   readonly acknowledged: string;
-  /**
-   * The update returns the resource to the properties it last accepted (see acceptedStateId): only a
-   * CloudFormation rollback does that. @default false
-   */
-  readonly returnToAcceptedState?: boolean;
+  /** The update is CloudFormation rolling the stack back (see isCloudFormationRollback). @default false */
+  readonly cloudFormationRollback?: boolean;
 }
 
 export type ReleaseDecision =
@@ -49,13 +46,78 @@ export function overrideToken(situation: ReleaseSituation, liveNow: FleetColor):
 }
 
 /**
- * The physical id of a release resource that accepted `properties`: a digest of all of them, so an
- * Update whose properties hash to the current physical id returns to the accepted state. CloudFormation
- * never updates a resource whose properties did not change, so only a rollback does that.
+ * The physical id of a release resource: stable for the life of the resource. CloudFormation treats
+ * an Update that returns a new id as a replacement: its rollback would then never send the Update
+ * back to the old id (it only deletes the new one after the fleets were reverted), so the traffic
+ * could not be moved back first. Existing resources keep whatever id they have (older versions
+ * used `release:<service>:<digest>` and other forms): an Update always returns the id it got.
  */
-export function acceptedStateId(service: string, properties: Readonly<Record<string, unknown>>): string {
-  const digest = createHash('sha256').update(canonicalJson(properties)).digest('hex').slice(0, 16);
-  return `release:${service}:${digest}`;
+export function releasePhysicalId(service: string): string {
+  return `release:${service}`;
+}
+
+/** A digest of all the properties of the resource (16 hex of the sha256 of their canonical JSON). */
+export function propertiesHash(properties: Readonly<Record<string, unknown>>): string {
+  return createHash('sha256').update(canonicalJson(properties)).digest('hex').slice(0, 16);
+}
+
+/**
+ * What the release resource last accepted, kept in the service's state item: the hash of the
+ * properties of its last completed Create/Update, and the hash of the properties that update
+ * replaced (so its undo can be recognised). A rollback's completion has nothing to undo.
+ */
+export interface AcceptedProperties {
+  readonly hash: string;
+  readonly previousHash?: string;
+}
+
+/** The hashes of an Update's (or a Create's) target and previous properties. */
+export interface PropertiesChange {
+  readonly target: string;
+  /** undefined on Create. */
+  readonly old?: string;
+}
+
+/**
+ * Whether an Update is CloudFormation rolling the stack back. CloudFormation never updates a
+ * resource whose properties did not change, and a deploy starts from the properties the last
+ * completed update accepted, so only a rollback produces either of these:
+ * - back to the accepted properties from others: this resource's own update failed (refused, or
+ *   the rollout rolled back), so nothing was recorded for it;
+ * - from the accepted properties back to the ones they replaced: this resource's update completed
+ *   and a later resource failed.
+ * The second shape is also what a deploy of exactly the previous template looks like right after
+ * the completed one; it is then handled as a rollback too (see decideRollback; a rollout moved by
+ * CloudFormation is moved back either way).
+ */
+export function isCloudFormationRollback(change: PropertiesChange, accepted: AcceptedProperties | undefined): boolean {
+  if (!accepted || change.old === undefined || change.old === change.target) {
+    return false;
+  }
+  const undoesFailedUpdate = change.target === accepted.hash;
+  const undoesCompletedUpdate = accepted.previousHash !== undefined
+    && change.target === accepted.previousHash && change.old === accepted.hash;
+  return undoesFailedUpdate || undoesCompletedUpdate;
+}
+
+/**
+ * Stacks deployed by the version that kept the accepted properties in the physical id
+ * (`release:<service>:<digest>`, the same digest) and have not completed an update since: the id
+ * still says what they accepted.
+ */
+export function acceptedFromLegacyId(physicalId: string, service: string): AcceptedProperties | undefined {
+  const prefix = `release:${service}:`;
+  const digest = physicalId.startsWith(prefix) ? physicalId.slice(prefix.length) : '';
+  return /^[0-9a-f]{16}$/.test(digest) ? { hash: digest } : undefined;
+}
+
+/** What to record when a Create/Update completes. */
+export function acceptedAfter(change: PropertiesChange, rollback: boolean): AcceptedProperties {
+  // A completed rollback is not undone by a later deploy of the same properties: recording what it
+  // replaced would take that deploy for a rollback.
+  return rollback || change.old === undefined || change.old === change.target
+    ? { hash: change.target }
+    : { hash: change.target, previousHash: change.old };
 }
 
 /** JSON with object keys sorted at every level, so equal properties always give the same text. */
@@ -73,7 +135,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function decideRelease(s: ReleaseSituation): ReleaseDecision {
-  if (s.returnToAcceptedState) {
+  if (s.cloudFormationRollback) {
     return decideRollback(s);
   }
   if (s.runningExecution) {

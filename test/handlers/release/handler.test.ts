@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { isComplete, onEvent } from '../../../lib/handlers/release';
-import { acceptedStateId } from '../../../lib/handlers/release/release-decision';
+import { propertiesHash } from '../../../lib/handlers/release/release-decision';
 
 const elbv2 = mockClient(ElasticLoadBalancingV2Client);
 const sfn = mockClient(SFNClient);
@@ -42,7 +42,10 @@ test('live changed: starts the rollout with an idempotent name and the cdk deplo
   dynamodb.on(GetCommand).resolves({ Item: undefined });
   sfn.on(StartExecutionCommand).resolves({ executionArn: `${SM}:cfn-1111-2222`.replace('stateMachine', 'execution'), startDate: new Date() });
   const out = await onEvent(update({ Live: 'GREEN' }, { Live: 'BLUE' }));
-  expect(out).toEqual({ PhysicalResourceId: 'web-release', Data: { ExecutionArn: expect.stringContaining('cfn-1111-2222'), Action: 'START' } });
+  expect(out).toEqual({
+    PhysicalResourceId: 'web-release',
+    Data: { ExecutionArn: expect.stringContaining('cfn-1111-2222'), Action: 'START', CloudFormationRollback: 'false' },
+  });
   expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input).toEqual({
     stateMachineArn: SM,
     name: 'cfn-1111-2222',
@@ -65,7 +68,7 @@ test('a leftover rollout of a failed deploy is asked to abort (conditional on st
   dynamodb.on(UpdateCommand).resolves({});
   sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' } as any);
   const out = await onEvent(update({ Live: 'BLUE' }, { Live: 'GREEN' }));
-  expect(out.Data).toEqual({ ExecutionArn: leftover, Action: 'AWAIT_ABORT' });
+  expect(out.Data).toEqual({ ExecutionArn: leftover, Action: 'AWAIT_ABORT', CloudFormationRollback: 'false' });
   expect(dynamodb.commandCalls(UpdateCommand)[0].args[0].input).toEqual({
     TableName: 'state-table', Key: { service: 'web', record: 'STATE' },
     UpdateExpression: 'SET abortRequested = :yes', ConditionExpression: 'lockExecutionId = :holder',
@@ -79,48 +82,59 @@ test('a lock left by a stopped execution does not count as a running rollout', a
   sfn.on(DescribeExecutionCommand).resolves({ status: 'ABORTED' } as any);
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:new', startDate: new Date() });
   const out = await onEvent(update({ Live: 'GREEN' }, { Live: 'BLUE' }));
-  expect(out.Data).toEqual({ ExecutionArn: 'arn:new', Action: 'START' });
+  expect(out.Data).toEqual({ ExecutionArn: 'arn:new', Action: 'START', CloudFormationRollback: 'false' });
 });
 
 test('delete never moves traffic and never fails, whatever the id and properties', async () => {
-  for (const [physicalId, properties] of [['web-release', props], [acceptedStateId('web', props), props], ['web-release', { ServiceToken: 'x' }]] as const) {
+  for (const [physicalId, properties] of [['web-release', props], [`release:web:${propertiesHash(props)}`, props], ['release:web', props], ['web-release', { ServiceToken: 'x' }]] as const) {
     const out = await onEvent({ ...update({}, {}), RequestType: 'Delete', PhysicalResourceId: physicalId, ResourceProperties: properties } as CloudFormationCustomResourceEvent);
     expect(out).toEqual({ PhysicalResourceId: physicalId, Data: { ExecutionArn: '', Action: 'NONE' } });
   }
   expect([...elbv2.calls(), ...sfn.calls(), ...dynamodb.calls()]).toHaveLength(0);
 });
 
-describe('physical id = the accepted properties', () => {
+describe('a stable physical id; the accepted properties in the state item', () => {
   const blueProps = { ...props, Live: 'BLUE' };
   const greenProps = { ...props, Live: 'GREEN' };
   const deployMove = { color: 'GREEN', kind: 'ROLLOUT', executionName: 'cfn-0000', at: 't', reason: 'cdk deploy of stack Shop', requestedBy: 'cloudformation:Shop' };
   const emergencyMove = { color: 'BLUE', kind: 'ROLLBACK', executionName: 'emergency-1', at: 't', reason: 'checkout broken', requestedBy: 'oncall' };
+  const recorded = (accepted: Record<string, string>) => ({
+    TableName: 'state-table', Key: { service: 'web', record: 'STATE' },
+    UpdateExpression: 'SET releaseAccepted = :accepted', ExpressionAttributeValues: { ':accepted': accepted },
+  });
+  const recordings = () => dynamodb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
 
-  test('create with traffic already on the declared color returns the id of its properties', async () => {
+  test('create with traffic already on the declared color: id release:<service>, the properties recorded as accepted', async () => {
     elbv2.on(DescribeRulesCommand).resolves(ruleWith(0, 100));
     dynamodb.on(GetCommand).resolves({ Item: undefined });
     const out = await onEvent({ ...update({}, {}), RequestType: 'Create' } as CloudFormationCustomResourceEvent);
-    expect(out).toEqual({ PhysicalResourceId: acceptedStateId('web', greenProps), Data: { ExecutionArn: '', Action: 'NONE' } });
-    expect(out.PhysicalResourceId).toMatch(/^release:web:[0-9a-f]{16}$/);
+    expect(out).toEqual({ PhysicalResourceId: 'release:web', Data: { ExecutionArn: '', Action: 'NONE' } });
+    expect(recordings()).toEqual([recorded({ hash: propertiesHash(greenProps) })]);
   });
 
-  test('an update that starts a rollout keeps the old id until isComplete has seen it succeed', async () => {
+  test('an update returns the id it got, whatever its form, and records nothing before the rollout has succeeded', async () => {
     elbv2.on(DescribeRulesCommand).resolves(ruleWith(100, 0));
-    dynamodb.on(GetCommand).resolves({ Item: undefined });
+    dynamodb.on(GetCommand).resolves({ Item: { releaseAccepted: { hash: propertiesHash(blueProps) } } });
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:started', startDate: new Date() });
-    const accepted = acceptedStateId('web', blueProps);
-    const out = await onEvent(update(greenProps, blueProps, accepted));
-    expect(out).toEqual({ PhysicalResourceId: accepted, Data: { ExecutionArn: 'arn:started', Action: 'START' } });
+    for (const id of ['release:web', `release:web:${propertiesHash(blueProps)}`, 'web-release']) {
+      const out = await onEvent(update(greenProps, blueProps, id));
+      expect(out).toEqual({ PhysicalResourceId: id, Data: { ExecutionArn: 'arn:started', Action: 'START', CloudFormationRollback: 'false' } });
+    }
+    expect(recordings()).toEqual([]);
+    expect(dynamodb.commandCalls(GetCommand)[0].args[0].input).toEqual({
+      TableName: 'state-table', Key: { service: 'web', record: 'STATE' }, ProjectionExpression: 'releaseAccepted', ConsistentRead: true,
+    });
   });
 
-  test('rollback after a succeeded rollout: moves traffic back to the accepted color, reason CloudFormation rollback', async () => {
+  test('rollback after a succeeded rollout (a later resource failed): moves traffic back, reason CloudFormation rollback', async () => {
     elbv2.on(DescribeRulesCommand).resolves(ruleWith(0, 100));
-    dynamodb.on(GetCommand).resolves({ Item: { lastMove: deployMove } });
+    // The deploy to GREEN completed: it recorded GREEN's properties, and BLUE's as the ones they replaced.
+    const accepted = { hash: propertiesHash(greenProps), previousHash: propertiesHash(blueProps) };
+    dynamodb.on(GetCommand).resolves({ Item: { lastMove: deployMove, releaseAccepted: accepted } });
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:back', startDate: new Date() });
-    const accepted = acceptedStateId('web', blueProps);
-    // CloudFormation's rollback update: the accepted properties again, to the accepted id.
-    const out = await onEvent(update(blueProps, greenProps, accepted));
-    expect(out).toEqual({ PhysicalResourceId: accepted, Data: { ExecutionArn: 'arn:back', Action: 'START' } });
+    // CloudFormation's rollback update: the previous properties again, to the same id.
+    const out = await onEvent(update(blueProps, greenProps, 'release:web'));
+    expect(out).toEqual({ PhysicalResourceId: 'release:web', Data: { ExecutionArn: 'arn:back', Action: 'START', CloudFormationRollback: 'true' } });
     expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input)).toEqual([{
       stateMachineArn: SM,
       name: 'cfn-1111-2222',
@@ -128,17 +142,52 @@ describe('physical id = the accepted properties', () => {
     }]);
   });
 
-  test('rollback after a refused deploy leaves an emergency move and succeeds; an old-format id still refuses', async () => {
+  test('rollback after a refused deploy leaves an emergency move, succeeds and records the accepted properties again', async () => {
     elbv2.on(DescribeRulesCommand).resolves(ruleWith(100, 0));
-    dynamodb.on(GetCommand).resolves({ Item: { lastMove: emergencyMove } });
     const refusedProps = { ...greenProps, FleetRevision: 'v3' };
-    const accepted = acceptedStateId('web', greenProps);
-    const out = await onEvent(update(greenProps, refusedProps, accepted));
-    expect(out).toEqual({ PhysicalResourceId: accepted, Data: { ExecutionArn: '', Action: 'NONE' } });
-    // An id without the digest (older versions) is never taken for a rollback.
-    await expect(onEvent(update(greenProps, refusedProps, 'web-release')))
-      .rejects.toThrow(/acknowledgeTrafficOverride: 'emergency-1'/);
+    dynamodb.on(GetCommand).resolves({ Item: { lastMove: emergencyMove, releaseAccepted: { hash: propertiesHash(greenProps) } } });
+    const out = await onEvent(update(greenProps, refusedProps, 'release:web'));
+    expect(out).toEqual({ PhysicalResourceId: 'release:web', Data: { ExecutionArn: '', Action: 'NONE' } });
+    expect(recordings()).toEqual([recorded({ hash: propertiesHash(greenProps) })]);
     expect(sfn.calls()).toHaveLength(0);
+  });
+
+  test('nothing recorded yet: an id of the digest version still says what was accepted; any other id makes it a deploy', async () => {
+    elbv2.on(DescribeRulesCommand).resolves(ruleWith(100, 0));
+    const refusedProps = { ...greenProps, FleetRevision: 'v3' };
+    dynamodb.on(GetCommand).resolves({ Item: { lastMove: emergencyMove } });
+    const legacyId = `release:web:${propertiesHash(greenProps)}`;
+    await expect(onEvent(update(greenProps, refusedProps, legacyId))).resolves.toMatchObject({ PhysicalResourceId: legacyId, Data: { Action: 'NONE' } });
+    await expect(onEvent(update(greenProps, refusedProps, 'release:web'))).rejects.toThrow(/acknowledgeTrafficOverride: 'emergency-1'/);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  test('deploying the failed properties again after the rollback is a deploy, not a rollback', async () => {
+    elbv2.on(DescribeRulesCommand).resolves(ruleWith(100, 0));
+    // The rollback recorded BLUE's properties with nothing to undo.
+    dynamodb.on(GetCommand).resolves({ Item: { lastMove: emergencyMove, releaseAccepted: { hash: propertiesHash(greenProps) } } });
+    const again = { ...greenProps, FleetRevision: 'v3' };
+    await expect(onEvent(update(again, greenProps, 'release:web'))).rejects.toThrow(/acknowledgeTrafficOverride: 'emergency-1'/);
+  });
+
+  test('isComplete records the accepted properties only once the rollout succeeded, keeping the id', async () => {
+    const executionArn = 'arn:aws:states:us-east-1:111:execution:web-rollout:cfn-1111-2222';
+    const deploy = { ...update(greenProps, blueProps, 'release:web'), Data: { ExecutionArn: executionArn, Action: 'START', CloudFormationRollback: 'false' } };
+    const rollback = { ...update(blueProps, greenProps, 'release:web'), Data: { ExecutionArn: executionArn, Action: 'START', CloudFormationRollback: 'true' } };
+    sfn.on(DescribeExecutionCommand)
+      .resolvesOnce({ name: 'cfn-1111-2222', status: 'RUNNING' } as any)
+      .resolvesOnce({ name: 'cfn-1111-2222', status: 'FAILED', error: 'AlarmBreach', cause: 'Rollout of web failed' } as any)
+      .resolves({ name: 'cfn-1111-2222', status: 'SUCCEEDED' } as any);
+    await expect(isComplete(deploy)).resolves.toEqual({ IsComplete: false });
+    await expect(isComplete(deploy)).rejects.toThrow(/ended FAILED/);
+    expect(recordings()).toEqual([]);
+    await expect(isComplete(deploy)).resolves.toEqual({ IsComplete: true });
+    await expect(isComplete(rollback)).resolves.toEqual({ IsComplete: true });
+    expect(recordings()).toEqual([
+      recorded({ hash: propertiesHash(greenProps), previousHash: propertiesHash(blueProps) }),
+      // A completed rollback has nothing to undo.
+      recorded({ hash: propertiesHash(blueProps) }),
+    ]);
   });
 });
 
@@ -150,8 +199,7 @@ test('isComplete waits, completes, and fails with the rollout cause', async () =
     .resolvesOnce({ name: 'cfn-1111-2222', status: 'SUCCEEDED' } as any)
     .resolvesOnce({ name: 'cfn-1111-2222', status: 'FAILED', error: 'AlarmBreach', cause: 'Rollout of web failed at step 2 of 3' } as any);
   await expect(isComplete(event)).resolves.toEqual({ IsComplete: false });
-  // Only a completed update moves the physical id to the properties it accepted.
-  await expect(isComplete(event)).resolves.toEqual({ IsComplete: true, PhysicalResourceId: acceptedStateId('web', event.ResourceProperties) });
+  await expect(isComplete(event)).resolves.toEqual({ IsComplete: true });
   await expect(isComplete(event)).rejects.toThrow('The rollout cfn-1111-2222 ended FAILED: AlarmBreach: Rollout of web failed at step 2 of 3');
   expect(sfn.commandCalls(DescribeExecutionCommand)[0].args[0].input).toEqual({ executionArn });
 });

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { decideCompletion } from '../../../lib/handlers/release/execution-status';
-import { acceptedStateId, canonicalJson, decideRelease, type ReleaseSituation } from '../../../lib/handlers/release/release-decision';
+import fc from 'fast-check';
+import {
+  acceptedAfter, acceptedFromLegacyId, type AcceptedProperties, canonicalJson, decideRelease, isCloudFormationRollback,
+  propertiesHash, releasePhysicalId, type ReleaseSituation,
+} from '../../../lib/handlers/release/release-decision';
 
 const base: ReleaseSituation = {
   service: 'web',
@@ -90,27 +94,98 @@ describe('completion', () => {
   });
 });
 
-describe('accepted state id', () => {
+describe('physical id and properties hash', () => {
   const properties = { ServiceName: 'web', Live: 'BLUE', TargetGroups: { GREEN: 'tg-g', BLUE: 'tg-b' }, FleetRevision: '' };
 
-  test('is release:<service>:<first 16 hex of the sha256 of the canonical JSON of the properties>', () => {
-    const canonical = '{"FleetRevision":"","Live":"BLUE","ServiceName":"web","TargetGroups":{"BLUE":"tg-b","GREEN":"tg-g"}}';
-    expect(canonicalJson(properties)).toBe(canonical);
-    expect(acceptedStateId('web', properties)).toBe(`release:web:${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`);
+  test('the physical id names only the service, so it never changes with the properties', () => {
+    expect(releasePhysicalId('web')).toBe('release:web');
   });
 
-  test('does not depend on key order, and changes with any property', () => {
+  test('the hash is the first 16 hex of the sha256 of the canonical JSON of the properties', () => {
+    const canonical = '{"FleetRevision":"","Live":"BLUE","ServiceName":"web","TargetGroups":{"BLUE":"tg-b","GREEN":"tg-g"}}';
+    expect(canonicalJson(properties)).toBe(canonical);
+    expect(propertiesHash(properties)).toBe(createHash('sha256').update(canonical).digest('hex').slice(0, 16));
+  });
+
+  test('the hash does not depend on key order, and changes with any property', () => {
     const reordered = { FleetRevision: '', TargetGroups: { BLUE: 'tg-b', GREEN: 'tg-g' }, Live: 'BLUE', ServiceName: 'web' };
-    expect(acceptedStateId('web', reordered)).toBe(acceptedStateId('web', properties));
+    expect(propertiesHash(reordered)).toBe(propertiesHash(properties));
     for (const change of [{ Live: 'GREEN' }, { FleetRevision: 'lt-2' }, { AcknowledgeTrafficOverride: 'cli-1' }, { TargetGroups: { BLUE: 'tg-b', GREEN: 'tg-x' } }]) {
-      expect(acceptedStateId('web', { ...properties, ...change })).not.toBe(acceptedStateId('web', properties));
+      expect(propertiesHash({ ...properties, ...change })).not.toBe(propertiesHash(properties));
+    }
+  });
+
+  test('an id of the version that kept the digest in the id still says what was accepted; other ids say nothing', () => {
+    expect(acceptedFromLegacyId('release:web:0123456789abcdef', 'web')).toEqual({ hash: '0123456789abcdef' });
+    for (const id of ['release:web', 'web-release', 'release:web:0123', 'release:webshop:0123456789abcdef', 'release:other:0123456789abcdef']) {
+      expect(acceptedFromLegacyId(id, 'web')).toBeUndefined();
     }
   });
 });
 
-describe('CloudFormation rollback (the update returns to the accepted state)', () => {
+describe('telling CloudFormation\'s rollback update from a deploy', () => {
+  test('undoing an update that failed: back to the accepted properties from others', () => {
+    expect(isCloudFormationRollback({ target: 'v1', old: 'v2' }, { hash: 'v1' })).toBe(true);
+    expect(isCloudFormationRollback({ target: 'v1', old: 'v2' }, { hash: 'v1', previousHash: 'v0' })).toBe(true);
+  });
+
+  test('undoing an update that completed (a later resource failed): from the accepted properties back to the ones they replaced', () => {
+    expect(isCloudFormationRollback({ target: 'v1', old: 'v2' }, { hash: 'v2', previousHash: 'v1' })).toBe(true);
+  });
+
+  test('a deploy starts from the accepted properties to new ones: not a rollback', () => {
+    expect(isCloudFormationRollback({ target: 'v3', old: 'v2' }, { hash: 'v2', previousHash: 'v1' })).toBe(false);
+    expect(isCloudFormationRollback({ target: 'v2', old: 'v1' }, { hash: 'v1' })).toBe(false);
+    // Nothing recorded yet (a resource created before this version), or a Create.
+    expect(isCloudFormationRollback({ target: 'v1', old: 'v2' }, undefined)).toBe(false);
+    expect(isCloudFormationRollback({ target: 'v1' }, { hash: 'v1' })).toBe(false);
+  });
+
+  test('what a completed update records: what it replaced, unless it was a rollback or a Create', () => {
+    expect(acceptedAfter({ target: 'v2', old: 'v1' }, false)).toEqual({ hash: 'v2', previousHash: 'v1' });
+    expect(acceptedAfter({ target: 'v1', old: 'v2' }, true)).toEqual({ hash: 'v1' });
+    expect(acceptedAfter({ target: 'v1' }, false)).toEqual({ hash: 'v1' });
+  });
+
+  // A stack's life, as CloudFormation drives the resource: each deploy changes the properties and
+  // either completes, fails at the release (refused, or the rollout rolled back) or fails at a later
+  // resource. Only completed Creates/Updates record what they accepted, as the handler does.
+  const deployArb = fc.record({ target: fc.integer({ min: 0, max: 3 }), outcome: fc.constantFrom('OK', 'RELEASE_FAILS', 'LATER_FAILS') });
+  test('over any history, every rollback update is recognised, and a deploy only when it redeploys the template before the last', () => {
+    fc.assert(fc.property(fc.array(deployArb, { maxLength: 12 }), (deploys) => {
+      const hash = (n: number) => `v${n}`;
+      let inStack = 0;
+      let accepted: AcceptedProperties = acceptedAfter({ target: hash(inStack) }, false);
+      // The properties before the last completed deploy, when that deploy was taken for a deploy.
+      let beforeLastDeploy: number | undefined;
+      for (const { target, outcome } of deploys) {
+        if (target === inStack) continue; // CloudFormation does not update unchanged properties.
+        const forward = { target: hash(target), old: hash(inStack) };
+        const takenForRollback = isCloudFormationRollback(forward, accepted);
+        expect(takenForRollback).toBe(target === beforeLastDeploy);
+        if (outcome !== 'RELEASE_FAILS') {
+          accepted = acceptedAfter(forward, takenForRollback);
+        }
+        if (outcome === 'OK') {
+          beforeLastDeploy = takenForRollback ? undefined : inStack;
+          inStack = target;
+          continue;
+        }
+        const rollback = { target: hash(inStack), old: hash(target) };
+        // The documented ambiguity: a deploy taken for a rollback records nothing to undo.
+        if (!(outcome === 'LATER_FAILS' && takenForRollback)) {
+          expect(isCloudFormationRollback(rollback, accepted)).toBe(true);
+        }
+        accepted = acceptedAfter(rollback, true);
+        beforeLastDeploy = undefined;
+      }
+    }));
+  });
+});
+
+describe('CloudFormation rollback', () => {
   // The accepted template declares BLUE; the failed deploy declared GREEN.
-  const rollback: ReleaseSituation = { ...base, declared: 'BLUE', previousDeclared: 'GREEN', returnToAcceptedState: true };
+  const rollback: ReleaseSituation = { ...base, declared: 'BLUE', previousDeclared: 'GREEN', cloudFormationRollback: true };
   const movedByDeploy = {
     color: 'GREEN', kind: 'ROLLOUT', executionName: 'cfn-1111-2222', at: '2026-01-02T03:04:05Z',
     reason: 'cdk deploy of stack Shop', requestedBy: 'cloudformation:Shop',
@@ -128,8 +203,8 @@ describe('CloudFormation rollback (the update returns to the accepted state)', (
 
   test('traffic moved outside CloudFormation stays where it is, and the rollback succeeds', () => {
     // Same situation as the refused deploy above, but now it is the rollback of that deploy.
-    const emergencyRollback = { ...emergency, declared: 'GREEN', previousDeclared: 'GREEN', returnToAcceptedState: true } as const;
-    expect(decideRelease({ ...emergencyRollback, returnToAcceptedState: false }).kind).toBe('REFUSE');
+    const emergencyRollback = { ...emergency, declared: 'GREEN', previousDeclared: 'GREEN', cloudFormationRollback: true } as const;
+    expect(decideRelease({ ...emergencyRollback, cloudFormationRollback: false }).kind).toBe('REFUSE');
     expect(decideRelease(emergencyRollback)).toEqual({
       kind: 'NONE',
       message: 'CloudFormation rollback of web: all traffic is on BLUE, moved there outside CloudFormation by execution cli-hotfix-1; ' +
