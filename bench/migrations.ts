@@ -4,10 +4,10 @@
 //   npx tsx bench/migrations.ts            (or as part of `npm run bench`)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { threadCount } from '../lib/cli/threaded-check';
+import { currentMachineLoad, threadCount } from '../lib/cli/threaded-check';
 import { checkMigrationSources, MigrationCheckReport } from '../lib/migrations/checker';
 import { readParseOutput } from '../lib/migrations/parsed-migration';
 import { loadPostgresParser, ParseSql } from '../lib/migrations/postgres-parser';
@@ -170,9 +170,11 @@ export async function benchMigrations(options: { generatedFiles?: number } = {})
     }
 
     console.log(`\n### Throughput (files per second, median of ${RUNS} runs; the CLIs include their start-up)`);
-    // The CLI chooses its threads from the number of files and cores (the library runs on one).
-    console.log(`checker CLI threads: ${threadCount(corpus.length, undefined)} on the corpus, ${threadCount(fileCount, undefined)} on ${fileCount} files `
-      + `(${availableParallelism()} cores here)`);
+    // The CLI chooses its threads at each start, from the number of files, the cores and the load
+    // average (the library runs on one); this is its choice under the load at the end of the runs.
+    const machine = currentMachineLoad();
+    console.log(`checker CLI threads: ${threadCount(corpus.length, undefined, machine)} on the corpus, ${threadCount(fileCount, undefined, machine)} `
+      + `on ${fileCount} files (${machine.cores} cores, load average ${machine.loadAverage.toFixed(2)})`);
     printTable(['set', 'checker (library, in process)', 'checker (CLI process)', 'squawk (CLI process)', 'checker CLI / squawk'], rows);
     // Wall-clock time alone hides how many cores a tool keeps busy: squawk checks files on several
     // threads, so on an idle multi-core machine it gains more than on a busy one.

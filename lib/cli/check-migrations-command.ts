@@ -23,8 +23,8 @@ Options:
 
 Troubleshooting:
   --threads <n>        Check on n threads (1 to ${MAX_THREADS}); the output is the same on any number.
-                       By default one more thread per ${MIN_FILES_PER_EXTRA_THREAD} files, up to one per core (at most ${MAX_AUTOMATIC_THREADS}).
-                       --threads 1 checks in a single thread (on a busy machine it can be faster).
+                       By default one more thread per ${MIN_FILES_PER_EXTRA_THREAD} files, up to one per core that the
+                       load average leaves idle (at most ${MAX_AUTOMATIC_THREADS}). --threads 1 checks in a single thread.
 
 Exit codes: 0 safe (warnings allowed), 1 unsafe statements, unparsable files or invalid
 suppressions (or warnings with --fail-on-warnings), 2 usage error or unreadable file.

@@ -134,18 +134,29 @@ test('exit codes on several threads are those of one thread', () => {
 });
 
 describe('threadCount', () => {
+  const idle = (cores: number): { cores: number; loadAverage: number } => ({ cores, loadAverage: 0 });
+
   test('one thread below the files that pay for a second, then one more per such share, up to the cores and 4', () => {
-    expect(threadCount(MIN_FILES_PER_EXTRA_THREAD - 1, undefined, 8)).toBe(1);
-    expect(threadCount(MIN_FILES_PER_EXTRA_THREAD, undefined, 8)).toBe(2);
-    expect(threadCount(3 * MIN_FILES_PER_EXTRA_THREAD, undefined, 8)).toBe(4);
-    expect(threadCount(100 * MIN_FILES_PER_EXTRA_THREAD, undefined, 8)).toBe(4);
-    expect(threadCount(100 * MIN_FILES_PER_EXTRA_THREAD, undefined, 2)).toBe(2);
-    expect(threadCount(100 * MIN_FILES_PER_EXTRA_THREAD, undefined, 1)).toBe(1);
+    expect(threadCount(MIN_FILES_PER_EXTRA_THREAD - 1, undefined, idle(8))).toBe(1);
+    expect(threadCount(MIN_FILES_PER_EXTRA_THREAD, undefined, idle(8))).toBe(2);
+    expect(threadCount(3 * MIN_FILES_PER_EXTRA_THREAD, undefined, idle(8))).toBe(4);
+    expect(threadCount(100 * MIN_FILES_PER_EXTRA_THREAD, undefined, idle(8))).toBe(4);
+    expect(threadCount(100 * MIN_FILES_PER_EXTRA_THREAD, undefined, idle(2))).toBe(2);
+    expect(threadCount(100 * MIN_FILES_PER_EXTRA_THREAD, undefined, idle(1))).toBe(1);
   });
 
-  test('--threads is followed, but never more threads than batches of files', () => {
-    expect(threadCount(10, 1, 8)).toBe(1);
-    expect(threadCount(10 * BATCH_SIZE, 3, 1)).toBe(3);
-    expect(threadCount(BATCH_SIZE + 1, 16, 8)).toBe(2);
+  test('only cores that the load average leaves idle get a thread', () => {
+    const files = 100 * MIN_FILES_PER_EXTRA_THREAD;
+    expect(threadCount(files, undefined, { cores: 2, loadAverage: 0.4 })).toBe(2);
+    expect(threadCount(files, undefined, { cores: 2, loadAverage: 1.6 })).toBe(1);
+    expect(threadCount(files, undefined, { cores: 2, loadAverage: 3.5 })).toBe(1);
+    expect(threadCount(files, undefined, { cores: 8, loadAverage: 5.2 })).toBe(4);
+    expect(threadCount(files, undefined, { cores: 8, loadAverage: 6.2 })).toBe(3);
+  });
+
+  test('--threads is followed whatever the load, but never more threads than batches of files', () => {
+    expect(threadCount(10, 1, idle(8))).toBe(1);
+    expect(threadCount(10 * BATCH_SIZE, 3, { cores: 1, loadAverage: 9 })).toBe(3);
+    expect(threadCount(BATCH_SIZE + 1, 16, idle(8))).toBe(2);
   });
 });
