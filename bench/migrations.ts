@@ -4,10 +4,10 @@
 //   npx tsx bench/migrations.ts            (or as part of `npm run bench`)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { currentMachineLoad, threadCount } from '../lib/cli/threaded-check';
+import { threadCount } from '../lib/cli/threaded-check';
 import { checkMigrationSources, MigrationCheckReport } from '../lib/migrations/checker';
 import { readParseOutput } from '../lib/migrations/parsed-migration';
 import { loadPostgresParser, ParseSql } from '../lib/migrations/postgres-parser';
@@ -115,19 +115,26 @@ export async function benchMigrations(options: { generatedFiles?: number } = {})
 
     const rows: string[][] = [];
     const cpuRows: string[][] = [];
+    const threadRows: string[] = [];
     let result: MigrationBenchResult | undefined;
     for (const [label, directory] of [['corpus', corpusDirectory], [`generated (${fileCount} files)`, generatedDirectory]] as const) {
       const files = listSql(directory);
       const sources = files.map((file) => ({ file, sql: readFileSync(file, 'utf8') }));
 
       let report: MigrationCheckReport | undefined;
+      const cliThreads: number[] = [];
       let squawkOutput = '';
       const squawkPath = squawk.path;
       const seconds = interleavedMedians({
         library: () => {
           report = checkMigrationSources(sources, (texts) => texts.map(parse));
         },
-        cli: () => spawnSync(process.execPath, [cli.file, 'check-migrations', '--json', ...files], { encoding: 'utf8', maxBuffer: 1 << 30, env: cliEnvironment }),
+        cli: () => {
+          // The CLI chooses its threads at each start from the files, the cores and the load average;
+          // the same choice made just before the run says how many it used (the library uses one).
+          cliThreads.push(threadCount(files.length, undefined));
+          spawnSync(process.execPath, [cli.file, 'check-migrations', '--json', ...files], { encoding: 'utf8', maxBuffer: 1 << 30, env: cliEnvironment });
+        },
         // Only the run is timed; reading its JSON is the benchmark's work, not squawk's.
         ...(squawkPath ? { squawk: () => {
           squawkOutput = spawnSync(squawkPath, ['--reporter', 'json', ...files], { encoding: 'utf8', maxBuffer: 1 << 30 }).stdout;
@@ -137,6 +144,7 @@ export async function benchMigrations(options: { generatedFiles?: number } = {})
       const cliSeconds = seconds.cli.seconds;
       const squawkSeconds = squawkPath ? seconds.squawk.seconds : undefined;
       cpuRows.push([label, ...[seconds.cli, squawkPath ? seconds.squawk : undefined].map(cpuCell)]);
+      threadRows.push(`${label} ${cliThreads.join(',')}`);
       const squawkViolations = squawkPath ? JSON.parse(squawkOutput || '[]') as SquawkViolation[] : [];
       const ratio = (ours: number, theirs: number | undefined): string => (theirs === undefined ? 'n/a' : `${(theirs / ours).toFixed(2)}x`);
       rows.push([
@@ -170,11 +178,7 @@ export async function benchMigrations(options: { generatedFiles?: number } = {})
     }
 
     console.log(`\n### Throughput (files per second, median of ${RUNS} runs; the CLIs include their start-up)`);
-    // The CLI chooses its threads at each start, from the number of files, the cores and the load
-    // average (the library runs on one); this is its choice under the load at the end of the runs.
-    const machine = currentMachineLoad();
-    console.log(`checker CLI threads: ${threadCount(corpus.length, undefined, machine)} on the corpus, ${threadCount(fileCount, undefined, machine)} `
-      + `on ${fileCount} files (${machine.cores} cores, load average ${machine.loadAverage.toFixed(2)})`);
+    console.log(`checker CLI threads per run: ${threadRows.join('; ')} (${availableParallelism()} cores; the CLI adds threads for cores the load average leaves idle)`);
     printTable(['set', 'checker (library, in process)', 'checker (CLI process)', 'squawk (CLI process)', 'checker CLI / squawk'], rows);
     // Wall-clock time alone hides how many cores a tool keeps busy: squawk checks files on several
     // threads, so on an idle multi-core machine it gains more than on a busy one.
