@@ -200,6 +200,8 @@ class BatchWorker {
   private readonly worker: Worker;
   private pending: { resolve: (message: unknown) => void; reject: (error: Error) => void } | undefined;
   private failure: Error | undefined;
+  /** The worker got its last message and ends by itself. */
+  private finished = false;
 
   constructor(script: string, request: WorkerRequest) {
     this.worker = new Worker(script, { workerData: request });
@@ -212,14 +214,19 @@ class BatchWorker {
   /** Sends the batches to check again (possibly none) and returns their files; then the worker ends. */
   public async finish(rechecks: Rechecks): Promise<Rechecked> {
     const answer = rechecks.batches.length > 0 ? this.answer() as Promise<Rechecked> : Promise.resolve({ batches: [] });
+    this.finished = true;
     this.worker.postMessage(rechecks);
     return answer;
   }
 
-  /** Stops waiting for the worker; it ends by itself once answered, and never keeps the process alive. */
+  /**
+   * Stops waiting for the worker. A finished worker ends by itself; one that never got its last
+   * message (the check failed elsewhere) is ended here. Neither keeps the process alive.
+   */
   public stop(): void {
     this.worker.removeAllListeners('exit');
     this.worker.unref();
+    if (!this.finished) void this.worker.terminate();
   }
 
   private answer(): Promise<unknown> {
