@@ -98,6 +98,12 @@ export async function runCheckMigrations(args: readonly string[], io: CommandIo)
     if (options.paths.length === 0) {
       throw new UsageError('no migrations given; name one or more .sql files or directories that contain them.');
     }
+    // The parser's WebAssembly compiles on background threads once its load has begun: begun here
+    // (and given one turn of the event loop to reach the compile), it overlaps listing and reading
+    // the files. Every thread count needs the parser on this thread. A failed load is reported where
+    // the parser is awaited; until then its rejection is handled here (a usage error returns first).
+    loadPostgresParser().catch(() => undefined);
+    await new Promise<void>((resolve) => setImmediate(resolve));
     files = collectMigrationFiles(options.paths, io.workingDirectory);
     if (files.length === 0) {
       throw new UsageError(`no .sql files found in ${options.paths.map((path) => `"${path}"`).join(', ')}; `

@@ -31,21 +31,101 @@ export interface RawParseOutput {
 /** Parses one SQL text. */
 export type ParseSql = (sql: string) => RawParseOutput;
 
-type LibpgQuery = typeof import('libpg-query');
+/**
+ * The part of libpg-query's Emscripten module this file calls. libpg-query's own wrapper
+ * (parseSync, scanSync) re-checks its arguments, encodes and decodes strings in JavaScript and loads
+ * a second package of type exports at start-up; calling the module directly costs less per file (a
+ * test compares both ways on the same texts).
+ */
+interface PostgresWasmModule {
+  readonly HEAPU8: Uint8Array;
+  readonly HEAPU32: Uint32Array;
+  _malloc(size: number): number;
+  _free(pointer: number): void;
+  _wasm_parse_query_raw(queryPointer: number): number;
+  _wasm_free_parse_result(resultPointer: number): void;
+  _wasm_scan(queryPointer: number): number;
+  _wasm_free_string(pointer: number): void;
+}
+
+let loading: Promise<ParseSql> | undefined;
 
 /**
  * Loads the PostgreSQL parser (a WebAssembly build, so loading is asynchronous) and returns a
- * synchronous parse function for this process. Used by the command-line tool.
+ * synchronous parse function for this process. Used by the command-line tool. Every call answers
+ * the same load, so a caller can start it early and await it where it is needed.
  */
-export async function loadPostgresParser(): Promise<ParseSql> {
-  const libpgQuery: LibpgQuery = require('libpg-query');
-  await libpgQuery.loadModule();
+export function loadPostgresParser(): Promise<ParseSql> {
+  loading ??= instantiatePostgresModule().then(parserOf);
+  return loading;
+}
+
+function instantiatePostgresModule(): Promise<PostgresWasmModule> {
+  // The Emscripten factory inside libpg-query (its package declares no "exports", so the path is reachable).
+  const createModule = require('libpg-query/wasm/libpg-query.js') as (options?: object) => Promise<PostgresWasmModule>;
+  return createModule();
+}
+
+function parserOf(module: PostgresWasmModule): ParseSql {
+  const encoder = new TextEncoder();
+  // Writes the text as a NUL-terminated UTF-8 string into the module's memory.
+  const copyIn = (sql: string): number => {
+    const length = Buffer.byteLength(sql, 'utf8');
+    const pointer = module._malloc(length + 1);
+    if (!pointer) throw new Error('Failed to parse query: memory allocation failed');
+    const heap = module.HEAPU8; // read after _malloc: growing the memory replaces the view
+    encoder.encodeInto(sql, heap.subarray(pointer, pointer + length));
+    heap[pointer + length] = 0;
+    return pointer;
+  };
+  const copyOut = (pointer: number): string => {
+    const heap = module.HEAPU8;
+    const end = heap.indexOf(0, pointer);
+    return Buffer.from(heap.buffer, heap.byteOffset + pointer, (end < 0 ? heap.length : end) - pointer).toString('utf8');
+  };
+  const parseStatements = (sql: string): RawStatement[] => {
+    const queryPointer = copyIn(sql);
+    let resultPointer = 0;
+    try {
+      resultPointer = module._wasm_parse_query_raw(queryPointer);
+      if (!resultPointer) throw new Error('Failed to parse query: memory allocation failed');
+      // PgQueryParseResult { char *parse_tree; char *stderr_buffer; PgQueryError *error; }
+      const words = module.HEAPU32;
+      const treePointer = words[resultPointer >> 2];
+      const errorPointer = words[(resultPointer + 8) >> 2];
+      if (errorPointer) {
+        // PgQueryError { char *message; char *funcname; char *filename; int lineno; int cursorpos; ... }
+        const messagePointer = words[errorPointer >> 2];
+        const cursor = module.HEAPU32[(errorPointer + 16) >> 2] | 0;
+        const message = messagePointer ? copyOut(messagePointer) : 'Unknown error';
+        throw Object.assign(new Error(message), { sqlDetails: { cursorPosition: cursor > 0 ? cursor - 1 : 0 } });
+      }
+      if (!treePointer) throw new Error('No parse tree generated');
+      return (JSON.parse(copyOut(treePointer)).stmts ?? []) as RawStatement[];
+    } finally {
+      module._free(queryPointer);
+      if (resultPointer) module._wasm_free_parse_result(resultPointer);
+    }
+  };
+  const scanTokens = (sql: string): Array<{ start: number; end: number; tokenName: string }> => {
+    const queryPointer = copyIn(sql);
+    let resultPointer = 0;
+    try {
+      resultPointer = module._wasm_scan(queryPointer);
+      const result = resultPointer ? copyOut(resultPointer) : '';
+      if (result.startsWith('syntax error') || result.startsWith('deparse error') || result.startsWith('ERROR')) throw new Error(result);
+      return JSON.parse(result).tokens;
+    } finally {
+      module._free(queryPointer);
+      if (resultPointer) module._wasm_free_string(resultPointer);
+    }
+  };
   return (sql) => {
     if (sql.trim() === '') return { statements: [] };
     try {
-      const statements = (libpgQuery.parseSync(sql).stmts ?? []) as RawStatement[];
+      const statements = parseStatements(sql);
       if (!hasCommentInsideStatements(sql, statements)) return { statements };
-      const tokens = libpgQuery.scanSync(sql).tokens.map((token) => ({
+      const tokens = scanTokens(sql).map((token) => ({
         start: token.start,
         end: token.end,
         comment: token.tokenName === 'SQL_COMMENT' || token.tokenName === 'C_COMMENT',

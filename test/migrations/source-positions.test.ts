@@ -78,7 +78,43 @@ test('the synchronous worker-thread parser gives the same output as the in-proce
   expect(parseSqlTextsSynchronously(texts)).toEqual(texts.map((text) => parse(text)));
 });
 
+test('the parser adapter reads libpg-query\'s module exactly as libpg-query\'s own wrapper does', async () => {
+  const libpgQuery = require('libpg-query');
+  await libpgQuery.loadModule();
+  const large = Array.from({ length: 20_000 }, (_, index) => `ALTER TABLE t_${index} ADD COLUMN c text; -- é ${index}`).join('\n');
+  const texts = [
+    "ALTER TABLE t ADD COLUMN a int /* inside */ ; SELECT 'ü😀'",
+    'SELECT 1 -- trailing\n; DROP TABLE x',
+    "SELECT 'é' FROM", // error cursor after non-ASCII text
+    'CREATE TABLE (', large,
+  ];
+  for (const text of texts) {
+    let expected: object;
+    try {
+      const statements = libpgQuery.parseSync(text).stmts ?? [];
+      const raw = parse(text);
+      expect(raw.statements).toEqual(statements);
+      expected = raw.tokens === undefined ? { statements } : {
+        statements,
+        tokens: libpgQuery.scanSync(text).tokens.map((token: { start: number; end: number; tokenName: string }) => ({
+          start: token.start, end: token.end, comment: token.tokenName === 'SQL_COMMENT' || token.tokenName === 'C_COMMENT',
+        })),
+      };
+    } catch (error) {
+      expected = { error: { message: (error as Error).message, cursorPosition: (error as { sqlDetails: { cursorPosition: number } }).sqlDetails.cursorPosition } };
+    }
+    expect(parse(text)).toEqual(expected);
+  }
+  expect(parse(texts[0]).tokens).toBeDefined();
+  expect(parse(texts[2]).error).toBeDefined();
+});
+
 describe('comments with and without a token scan', () => {
+  // libpg-query's own wrapper, loaded separately from the parser adapter (which calls the module directly).
+  beforeAll(async () => {
+    await require('libpg-query').loadModule();
+  });
+
   // The parser adapter scans tokens only when a statement contains a comment marker; otherwise
   // comments are lexed from the gaps between statements. Both must read a file the same way.
   const withScan = (sql: string) => {
