@@ -68,15 +68,26 @@ function instantiatePostgresModule(): Promise<PostgresWasmModule> {
 
 function parserOf(module: PostgresWasmModule): ParseSql {
   const encoder = new TextEncoder();
+  // One input buffer for every text, grown when a text needs more: libpg-query copies what it keeps
+  // into its result, and allocating and freeing per text were two more calls into WebAssembly.
+  let inputPointer = 0;
+  let inputCapacity = 0;
   // Writes the text as a NUL-terminated UTF-8 string into the module's memory.
   const copyIn = (sql: string): number => {
-    const length = Buffer.byteLength(sql, 'utf8');
-    const pointer = module._malloc(length + 1);
-    if (!pointer) throw new Error('Failed to parse query: memory allocation failed');
+    const needed = sql.length * 3 + 1; // a UTF-16 code unit never takes more than 3 UTF-8 bytes
+    if (needed > inputCapacity) {
+      if (inputPointer) module._free(inputPointer);
+      inputCapacity = Math.max(needed, 64 * 1024);
+      inputPointer = module._malloc(inputCapacity);
+      if (!inputPointer) {
+        inputCapacity = 0;
+        throw new Error('Failed to parse query: memory allocation failed');
+      }
+    }
     const heap = module.HEAPU8; // read after _malloc: growing the memory replaces the view
-    encoder.encodeInto(sql, heap.subarray(pointer, pointer + length));
-    heap[pointer + length] = 0;
-    return pointer;
+    const { written } = encoder.encodeInto(sql, heap.subarray(inputPointer, inputPointer + inputCapacity - 1));
+    heap[inputPointer + written] = 0;
+    return inputPointer;
   };
   const copyOut = (pointer: number): string => {
     const heap = module.HEAPU8;
@@ -103,7 +114,6 @@ function parserOf(module: PostgresWasmModule): ParseSql {
       if (!treePointer) throw new Error('No parse tree generated');
       return (JSON.parse(copyOut(treePointer)).stmts ?? []) as RawStatement[];
     } finally {
-      module._free(queryPointer);
       if (resultPointer) module._wasm_free_parse_result(resultPointer);
     }
   };
@@ -116,7 +126,6 @@ function parserOf(module: PostgresWasmModule): ParseSql {
       if (result.startsWith('syntax error') || result.startsWith('deparse error') || result.startsWith('ERROR')) throw new Error(result);
       return JSON.parse(result).tokens;
     } finally {
-      module._free(queryPointer);
       if (resultPointer) module._wasm_free_string(resultPointer);
     }
   };
