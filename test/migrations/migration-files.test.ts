@@ -18,6 +18,15 @@ describe('collectMigrationFiles', () => {
     expect(collectMigrationFiles([directory], '/')).toEqual(
       ['a/V1__x.sql', 'b/V1__x.sql', 'a/deeper/V2__w.SQL', 'V9__z.sql', 'V10__y.sql'].map((file) => join(directory, file)));
   });
+
+  test('names each file by its normalised path, however it was written, and counts it once', () => {
+    mkdirSync(join(directory, 'a'));
+    writeFileSync(join(directory, 'V1.sql'), 'SELECT 1;');
+    const written = [`${directory}/V1.sql`, `${directory}/./V1.sql`, `${directory}//V1.sql`, `${directory}/a/../V1.sql`, 'V1.sql'];
+    expect(collectMigrationFiles(written, directory)).toEqual([join(directory, 'V1.sql')]);
+    expect(() => collectMigrationFiles([`${directory}/V1.sql/x.sql`], '/')).toThrow(/does not exist/);
+    expect(() => collectMigrationFiles([`${directory}/missing.sql`], '/')).toThrow(/"[^"]*missing.sql" does not exist/);
+  });
 });
 
 describe('displayName', () => {
