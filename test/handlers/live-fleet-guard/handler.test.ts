@@ -4,6 +4,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lib/handlers/live-fleet-guard';
 import { BLUE_TG, FakeLoadBalancer, GREEN_TG, GREEN_TG_REPLACED, LISTENER } from '../shared/fake-load-balancer';
+import { eventEnvelope } from '../shared/custom-resource-event';
 
 const elb = mockClient(ElasticLoadBalancingV2Client);
 let fake: FakeLoadBalancer;
@@ -38,14 +39,7 @@ function properties(overrides: Record<string, unknown> = {}): Record<string, any
   };
 }
 
-const common = {
-  ServiceToken: 'arn:aws:lambda:eu-west-1:111111111111:function:provider',
-  ResponseURL: 'https://example.com/response',
-  StackId: 'arn:aws:cloudformation:eu-west-1:111111111111:stack/App/1',
-  RequestId: 'request-1',
-  LogicalResourceId: 'WebLiveFleetGuard',
-  ResourceType: 'Custom::BlueGreenLiveFleetGuard',
-};
+const common = eventEnvelope('WebLiveFleetGuard', 'Custom::BlueGreenLiveFleetGuard');
 
 /** The id format, spelled out independently of the handler: service + sha256 of the sorted-key JSON, 16 hex. */
 function guardId(blue: Record<string, string>, green: Record<string, string>): string {

@@ -25,6 +25,7 @@ import {
   OTHER_LISTENER,
   TEST_LISTENER,
 } from '../shared/fake-load-balancer';
+import { eventEnvelope } from '../shared/custom-resource-event';
 
 const elb = mockClient(ElasticLoadBalancingV2Client);
 let fake: FakeLoadBalancer;
@@ -63,14 +64,7 @@ function properties(overrides: Record<string, unknown> = {}): Record<string, any
   };
 }
 
-const common = {
-  ServiceToken: 'arn:aws:lambda:eu-west-1:111111111111:function:provider',
-  ResponseURL: 'https://example.com/response',
-  StackId: 'arn:aws:cloudformation:eu-west-1:111111111111:stack/App/1',
-  RequestId: 'request-1',
-  LogicalResourceId: 'WebTraffic',
-  ResourceType: 'Custom::BlueGreenTraffic',
-};
+const common = eventEnvelope('WebTraffic', 'Custom::BlueGreenTraffic');
 
 function createEvent(props: Record<string, any>): CloudFormationCustomResourceCreateEvent {
   return { ...common, RequestType: 'Create', ResourceProperties: props as any };
