@@ -130,7 +130,7 @@ export async function benchMigrations(options: { generatedFiles?: number } = {})
           report = checkMigrationSources(sources, (texts) => texts.map(parse));
         },
         cli: () => {
-          // The CLI chooses its threads at each start from the files, the cores and the load average;
+          // The CLI chooses its threads at each start from the files, the cores and how many are busy;
           // the same choice made just before the run says how many it used (the library uses one).
           cliThreads.push(threadCount(files.length, undefined));
           spawnSync(process.execPath, [cli.file, 'check-migrations', '--json', ...files], { encoding: 'utf8', maxBuffer: 1 << 30, env: cliEnvironment });
@@ -178,7 +178,7 @@ export async function benchMigrations(options: { generatedFiles?: number } = {})
     }
 
     console.log(`\n### Throughput (files per second, median of ${RUNS} runs; the CLIs include their start-up)`);
-    console.log(`checker CLI threads per run: ${threadRows.join('; ')} (${availableParallelism()} cores; the CLI adds threads for cores the load average leaves idle)`);
+    console.log(`checker CLI threads per run: ${threadRows.join('; ')} (${availableParallelism()} cores; the CLI adds threads for cores that other work leaves idle)`);
     printTable(['set', 'checker (library, in process)', 'checker (CLI process)', 'squawk (CLI process)', 'checker CLI / squawk'], rows);
     // Wall-clock time alone hides how many cores a tool keeps busy: squawk checks files on several
     // threads, so on an idle multi-core machine it gains more than on a busy one.
@@ -296,7 +296,7 @@ function targetTable(node: SyntaxNode): string | undefined {
 }
 
 /** Deterministic: the same files on every run (a linear congruential generator with a fixed seed). */
-function generateMigrations(directory: string, count: number): void {
+export function generateMigrations(directory: string, count: number): void {
   mkdirSync(directory, { recursive: true });
   let state = 42;
   const next = (limit: number): number => {

@@ -1,4 +1,4 @@
-import { checkMigrationSources, MigrationCheckReport } from '../migrations/checker';
+import { checkMigrationSources, MigrationCheckReport, MigrationSource } from '../migrations/checker';
 import { collectMigrationFiles, MigrationPathError } from '../migrations/migration-files';
 import { loadPostgresParser } from '../migrations/postgres-parser';
 import { formatReport, summarize } from '../migrations/report-text';
@@ -6,7 +6,7 @@ import { MIGRATION_RULES } from '../migrations/rules';
 import { SUPPRESSION_SYNTAX } from '../migrations/suppressions';
 import { CommandIo, EXIT } from './command-line';
 import {
-  checkInThreads, MAX_AUTOMATIC_THREADS, MAX_THREADS, MIN_FILES_PER_EXTRA_THREAD, MigrationReadError, readSources, threadCount,
+  CheckingThreads, currentMachineLoad, MachineLoad, MAX_AUTOMATIC_THREADS, MAX_THREADS, MIN_FILES_PER_EXTRA_THREAD, MigrationReadError, readSources, threadCount,
 } from './threaded-check';
 
 const HELP = `Usage: cdk-blue-green check-migrations <file or directory>... [options]
@@ -16,15 +16,15 @@ green share one database (and the version a rollback returns to). Directories ar
 recursively for .sql files, run in name order (V9 before V10).
 
 Options:
-  --json               Print the report as JSON on stdout.
+  --json               Print the report as JSON (one line) on stdout.
   --fail-on-warnings   Exit 1 on warnings (lock hazards) too, not only on unsafe statements.
   --list-rules         Print the rule ids with their severity and exit.
   -h, --help           Print this help.
 
 Troubleshooting:
   --threads <n>        Check on n threads (1 to ${MAX_THREADS}); the output is the same on any number.
-                       By default one more thread per ${MIN_FILES_PER_EXTRA_THREAD} files, up to one per core that the
-                       load average leaves idle (at most ${MAX_AUTOMATIC_THREADS}). --threads 1 checks in a single thread.
+                       By default one more thread per ${MIN_FILES_PER_EXTRA_THREAD} files, up to one per core that other
+                       work leaves idle (at most ${MAX_AUTOMATIC_THREADS}). --threads 1 checks in a single thread.
 
 Exit codes: 0 safe (warnings allowed), 1 unsafe statements, unparsable files or invalid
 suppressions (or warnings with --fail-on-warnings), 2 usage error or unreadable file.
@@ -85,6 +85,8 @@ function threadsOption(value: string | undefined): number {
 export async function runCheckMigrations(args: readonly string[], io: CommandIo): Promise<number> {
   let options: CheckOptions;
   let files: string[];
+  let early: CheckingThreads | undefined;
+  let machine: MachineLoad;
   try {
     options = parseArguments(args);
     if (options.help) {
@@ -98,18 +100,20 @@ export async function runCheckMigrations(args: readonly string[], io: CommandIo)
     if (options.paths.length === 0) {
       throw new UsageError('no migrations given; name one or more .sql files or directories that contain them.');
     }
-    // The parser's WebAssembly compiles on background threads once its load has begun: begun here
-    // (and given one turn of the event loop to reach the compile), it overlaps listing and reading
-    // the files. Every thread count needs the parser on this thread. A failed load is reported where
-    // the parser is awaited; until then its rejection is handled here (a usage error returns first).
-    loadPostgresParser().catch(() => undefined);
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Worker threads take tens of milliseconds to start: started now, that overlaps listing the files.
+    // Read once, before this tool's own threads run and would count as busy.
+    machine = currentMachineLoad();
+    early = startThreadsEarly(options, io, machine);
+    // Named files too few for more threads: one thread, certainly. The parser's WebAssembly then
+    // compiles on background threads from here on, while this thread lists and reads the files.
+    if (!early && options.paths.every(namesSqlFile)) startParserLoad(io);
     files = collectMigrationFiles(options.paths, io.workingDirectory);
     if (files.length === 0) {
       throw new UsageError(`no .sql files found in ${options.paths.map((path) => `"${path}"`).join(', ')}; `
         + 'give the directory that holds the migration files.');
     }
   } catch (error) {
+    early?.stop();
     if (error instanceof UsageError || error instanceof MigrationPathError) {
       io.stderr(`cdk-blue-green check-migrations: ${error.message}\nRun "cdk-blue-green check-migrations --help" for usage.\n`);
       return EXIT.usage;
@@ -119,32 +123,93 @@ export async function runCheckMigrations(args: readonly string[], io: CommandIo)
 
   let report: MigrationCheckReport;
   try {
-    report = await checkFiles(files, io, options.threads);
+    report = await checkFiles(files, io, threadCount(files.length, options.threads, machine), early);
   } catch (error) {
     if (!(error instanceof MigrationReadError)) throw error;
     io.stderr(`cdk-blue-green check-migrations: ${error.message}\n`);
     return EXIT.usage;
   }
-  io.stdout(`${options.json ? JSON.stringify(jsonReport(report), null, 2) : formatReport(report)}\n`);
+  io.stdout(`${options.json ? JSON.stringify(jsonReport(report)) : formatReport(report)}\n`);
   if (report.verdict === 'unsafe') return EXIT.findings;
   return report.verdict === 'warnings' && options.failOnWarnings ? EXIT.findings : EXIT.ok;
 }
 
-/** One thread, or several when there are enough files and the tool runs as a script that can start workers. */
-async function checkFiles(files: readonly string[], io: CommandIo, requestedThreads: number | undefined): Promise<MigrationCheckReport> {
-  const threads = threadCount(files.length, requestedThreads);
-  if (threads > 1 && io.workerScript !== undefined) return checkInThreads(files, io.workingDirectory, threads, io.workerScript);
-  const sources = readSources(files, io.workingDirectory);
+/**
+ * Starts worker threads before the files are listed when the paths alone show that there will be
+ * enough files for them: every path that names a .sql file is one file (a directory's files are
+ * only known once it is listed, which is quick; their threads start after that).
+ */
+function startThreadsEarly(options: CheckOptions, io: CommandIo, machine: MachineLoad): CheckingThreads | undefined {
+  if (io.workerScript === undefined) return undefined;
+  const threads = threadCount(options.paths.filter(namesSqlFile).length, options.threads, machine);
+  return threads > 1 ? CheckingThreads.start(threads - 1, io.workerScript) : undefined;
+}
+
+function namesSqlFile(path: string): boolean {
+  return path.toLowerCase().endsWith('.sql');
+}
+
+/**
+ * Tunes the engine (once; see CommandIo.tuneForBatchRun), then begins to load the parser, which
+ * compiles on background threads. A failed load is reported where the parser is awaited; until
+ * then its rejection is handled here.
+ */
+function startParserLoad(io: CommandIo): void {
+  io.tuneForBatchRun?.();
+  loadPostgresParser().catch(() => undefined);
+}
+
+/**
+ * How long this thread waits, once it has read the files, for worker threads to start before it
+ * tunes the engine and loads the parser anyway (see CheckingThreads); they start in 25-30 ms.
+ */
+const WORKER_START_WAIT_MILLIS = 100;
+
+/** On `threads` threads when the tool runs as a script that can start workers, else on one. */
+async function checkFiles(
+  files: readonly string[], io: CommandIo, threads: number, early: CheckingThreads | undefined,
+): Promise<MigrationCheckReport> {
+  let workers = early;
+  if (threads > 1 && io.workerScript !== undefined) {
+    workers ??= CheckingThreads.start(0, io.workerScript);
+    workers.resize(threads - 1);
+  } else {
+    early?.stop();
+    workers = undefined;
+    startParserLoad(io);
+  }
+  let sources: MigrationSource[];
+  try {
+    sources = readSources(files, io.workingDirectory);
+  } catch (error) {
+    workers?.stop();
+    throw error;
+  }
+  if (workers) {
+    workers.waitUntilStarted(WORKER_START_WAIT_MILLIS);
+    startParserLoad(io);
+    return workers.check(sources, threads);
+  }
   const parse = await loadPostgresParser();
   return checkMigrationSources(sources, (texts) => texts.map(parse));
 }
 
-/** The --json document: verdict, counts, and every finding (suppressed ones included, marked). */
+/**
+ * The --json document: verdict, counts, every finding (suppressed ones included, marked), and once
+ * per rule that has findings its severity, reason and recipe (as SARIF keeps rules apart from
+ * results: repeated in every finding, they made up most of a large report).
+ */
 export function jsonReport(report: MigrationCheckReport): object {
+  const rules: Record<string, { severity: string; reason: string; recipe: readonly string[] }> = {};
+  const findings = report.files.flatMap((file) => file.findings).map(({ reason, recipe, ...finding }) => {
+    rules[finding.rule] ??= { severity: finding.severity, reason, recipe };
+    return finding;
+  });
   return {
     verdict: report.verdict,
     summary: summarize(report),
+    rules,
     files: report.files.map((file) => ({ file: file.file, statements: file.statements })),
-    findings: report.files.flatMap((file) => file.findings),
+    findings,
   };
 }

@@ -1,21 +1,23 @@
 // Checking many migration files on several threads, with the same report as one thread gives.
 //
-// The file list is cut into batches of consecutive files. Every thread (this one included) claims
-// the next unclaimed batch through a shared counter until none is left, so a thread that started
-// late or runs on a busy core simply checks fewer batches. A thread reads, parses and checks its
-// batches and returns only the per-file results (parse trees are large: shipping them between
-// threads cost more than parsing). The one thing a file's findings can depend on outside its own
-// text is what earlier files said about columns (SchemaKnowledge). A batch checked on its own
-// therefore reports which columns it asked about without knowing them; when an earlier batch
-// defined one of those, the batch is checked again, from its cached parse output, continuing what
-// the earlier batches established. What a batch learns does not depend on what it started from, so
-// one such second pass per batch is enough.
+// This thread reads the files; the list is cut into batches of consecutive files. Every thread
+// (this one included) claims the next unclaimed batch through a shared counter until none is left,
+// so a thread that started late or runs on a busy core simply checks fewer batches. A thread parses
+// and checks its batches and returns only the per-file results (parse trees are large: shipping
+// them between threads cost more than parsing). The one thing a file's findings can depend on
+// outside its own text is what earlier files said about columns (SchemaKnowledge). A batch checked
+// on its own therefore reports which of its files asked about columns without knowing them; when
+// an earlier batch defined one of those, those files are checked again, from the cached parse
+// output, continuing what the earlier batches established (the batch's other files are only learnt
+// from). What a batch learns does not depend on what it started from, so one second pass is enough.
 import { readFileSync, readlinkSync } from 'node:fs';
 import { availableParallelism, loadavg, setPriority } from 'node:os';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
-import { checkMigrationSources, MigrationCheckReport, MigrationFileReport, MigrationSource, verdictOf } from '../migrations/checker';
+import {
+  checkMigrationSources, MigrationCheckReport, MigrationFileReport, MigrationSource, recheckMigrationFiles, verdictOf,
+} from '../migrations/checker';
 import { displayName } from '../migrations/migration-files';
-import { loadPostgresParser, RawParseOutput } from '../migrations/postgres-parser';
+import { CompiledWasmModule, compiledPostgresParser, loadPostgresParser, RawParseOutput } from '../migrations/postgres-parser';
 import { SchemaKnowledge } from '../migrations/schema-knowledge';
 
 /**
@@ -38,26 +40,45 @@ export class MigrationReadError extends Error {}
 /** What the automatic choice of threads looks at; the defaults read this machine. */
 export interface MachineLoad {
   readonly cores: number;
-  /** Runnable threads on average over the last minute (0 where the system does not say). */
-  readonly loadAverage: number;
+  /**
+   * How many cores other work keeps busy: on Linux, the threads ready to run at this moment (from
+   * /proc/loadavg) other than this one; elsewhere the load average of the last minute.
+   */
+  readonly busy: number;
 }
 
 export function currentMachineLoad(): MachineLoad {
-  return { cores: availableParallelism(), loadAverage: loadavg()[0] };
+  return { cores: availableParallelism(), busy: runnableOtherThreads() ?? loadavg()[0] };
+}
+
+/**
+ * Threads ready to run on the whole system right now, this one excluded; undefined where the
+ * system does not say. The load average would lag by a minute: a benchmark or a build that just
+ * ended would keep the checker on one thread on an idle machine, and work that just started would
+ * not count.
+ */
+function runnableOtherThreads(): number | undefined {
+  try {
+    // "0.52 0.58 0.59 2/480 12345": the fourth field is running/total scheduling entities.
+    const running = Number(readFileSync('/proc/loadavg', 'latin1').split(' ')[3]?.split('/')[0]);
+    return Number.isInteger(running) && running >= 1 ? running - 1 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * How many threads check `fileCount` files: `requested` (from --threads) when given, else one more
  * thread per MIN_FILES_PER_EXTRA_THREAD files, up to one per idle core and MAX_AUTOMATIC_THREADS.
- * A core is idle when the load average leaves it so: on a machine whose cores are all busy, the
- * start-up of each worker (about 0.1 s of CPU) costs more than its share of the files saves
- * (measured: 1,000 files took 0.36-0.41 s on 2 threads against 0.27-0.29 s on one at a load of 3.5
- * on 2 cores). Never more threads than batches of files.
+ * A core is idle when other work leaves it so: on a machine whose cores are all busy, the start-up
+ * of each worker costs more than its share of the files saves (measured: 1,000 files took
+ * 0.36-0.41 s on 2 threads against 0.27-0.29 s on one at a load of 3.5 on 2 cores). Never more
+ * threads than batches of files.
  */
 export function threadCount(fileCount: number, requested: number | undefined, machine: MachineLoad = currentMachineLoad()): number {
-  const idleCores = Math.max(0, Math.round(machine.cores - machine.loadAverage));
+  const idleCores = Math.max(0, Math.round(machine.cores - machine.busy));
   const wanted = requested
-    ?? Math.min(machine.cores, 1 + idleCores, MAX_AUTOMATIC_THREADS, 1 + Math.floor(fileCount / MIN_FILES_PER_EXTRA_THREAD));
+    ?? Math.min(machine.cores, idleCores, MAX_AUTOMATIC_THREADS, 1 + Math.floor(fileCount / MIN_FILES_PER_EXTRA_THREAD));
   return Math.max(1, Math.min(wanted, Math.ceil(fileCount / BATCH_SIZE)));
 }
 
@@ -76,139 +97,244 @@ export function readSources(files: readonly string[], workingDirectory: string):
   });
 }
 
-/** What a worker gets when it starts. */
-interface WorkerRequest {
-  readonly files: readonly string[];
-  readonly workingDirectory: string;
-  /** One Int32: the index of the next unclaimed batch. */
-  readonly nextBatch: SharedArrayBuffer;
+/** What a worker gets when its thread starts. */
+interface WorkerStart {
+  /** One Int32 that the worker increments once it runs this tool's code. */
+  readonly started: SharedArrayBuffer;
 }
 
-/** One batch checked on its own, or why it could not be read. */
-type BatchResult =
-  | {
-    readonly batch: number;
-    readonly files: MigrationFileReport[];
-    readonly columnFacts: Array<[string, boolean]>;
-    readonly unknownColumns: string[];
-  }
-  | { readonly batch: number; readonly unreadable: string };
+/** What a worker is asked to check, sent once the files are read. */
+interface WorkerRequest {
+  readonly sources: readonly MigrationSource[];
+  /** One Int32: the index of the next unclaimed batch. */
+  readonly nextBatch: SharedArrayBuffer;
+  /**
+   * The parser's WebAssembly module as this thread compiled it: a worker instantiates it instead of
+   * compiling its own (the compiled code is shared between threads).
+   */
+  readonly parser: CompiledWasmModule;
+}
 
-/** Batches to check again, each after the column facts of the batches before it. */
+/** One batch checked on its own. */
+interface BatchResult {
+  readonly batch: number;
+  readonly files: MigrationFileReport[];
+  /** What the batch's files say about columns, at its end. */
+  readonly columnFacts: Array<[string, boolean]>;
+  /**
+   * The files (by index in the batch) that asked about columns nothing before them in the batch
+   * defined, with those columns: the only ones whose findings may change once the batches before
+   * are known.
+   */
+  readonly unknownColumns: Array<[number, string[]]>;
+}
+
+/** Files to check again, each batch's after the column facts of the batches before it. */
 interface Rechecks {
-  readonly batches: ReadonlyArray<{ readonly batch: number; readonly columnFacts: Array<[string, boolean]> }>;
+  readonly batches: readonly BatchRecheck[];
+}
+
+interface BatchRecheck {
+  readonly batch: number;
+  /** Indexes in the batch. */
+  readonly files: readonly number[];
+  /** What the batches before said about the columns those files asked about. */
+  readonly columnFacts: Array<[string, boolean]>;
 }
 
 interface Rechecked {
-  readonly batches: ReadonlyArray<{ readonly batch: number; readonly files: MigrationFileReport[] }>;
+  readonly batches: ReadonlyArray<{ readonly batch: number; readonly files: Array<[number, MigrationFileReport]> }>;
 }
 
 /** The batches one thread checked, with their parse output kept for a second pass. */
 class BatchChecker {
-  private readonly checked = new Map<number, { sources: MigrationSource[]; outputs: RawParseOutput[] }>();
+  private readonly checked = new Map<number, RawParseOutput[]>();
 
-  private constructor(private readonly request: WorkerRequest, private readonly parse: (sql: string) => RawParseOutput) {}
-
-  public static async load(request: WorkerRequest): Promise<BatchChecker> {
-    return new BatchChecker(request, await loadPostgresParser());
-  }
+  constructor(private readonly request: WorkerRequest, private readonly parse: (sql: string) => RawParseOutput) {}
 
   /** Claims and checks batches until none is left. */
   public checkClaimedBatches(): BatchResult[] {
     const counter = new Int32Array(this.request.nextBatch);
-    const batches = Math.ceil(this.request.files.length / BATCH_SIZE);
+    const batches = Math.ceil(this.request.sources.length / BATCH_SIZE);
     const results: BatchResult[] = [];
     for (let batch = Atomics.add(counter, 0, 1); batch < batches; batch = Atomics.add(counter, 0, 1)) {
-      let sources: MigrationSource[];
-      try {
-        sources = readSources(this.request.files.slice(batch * BATCH_SIZE, (batch + 1) * BATCH_SIZE), this.request.workingDirectory);
-      } catch (error) {
-        if (!(error instanceof MigrationReadError)) throw error;
-        results.push({ batch, unreadable: error.message });
-        continue;
-      }
+      const sources = this.sourcesOf(batch);
       const outputs = sources.map((source) => this.parse(source.sql));
-      this.checked.set(batch, { sources, outputs });
+      this.checked.set(batch, outputs);
       const schema = new SchemaKnowledge();
-      const report = checkMigrationSources(sources, () => outputs, schema);
-      results.push({ batch, files: report.files as MigrationFileReport[], columnFacts: schema.columnFacts(), unknownColumns: schema.unknownColumnsAskedAbout() });
+      const files: MigrationFileReport[] = [];
+      const unknownColumns: Array<[number, string[]]> = [];
+      sources.forEach((source, index) => {
+        files.push(checkMigrationSources([source], () => [outputs[index]], schema).files[0]);
+        const asked = schema.takeUnknownColumnsAsked();
+        if (asked.length > 0) unknownColumns.push([index, asked]);
+      });
+      results.push({ batch, files, columnFacts: schema.columnFacts(), unknownColumns });
     }
     return results;
   }
 
-  public recheck(batch: number, columnFacts: Array<[string, boolean]>): MigrationFileReport[] {
-    const { sources, outputs } = this.checked.get(batch)!;
-    return checkMigrationSources(sources, () => outputs, new SchemaKnowledge(columnFacts)).files as MigrationFileReport[];
+  public recheck({ batch, files, columnFacts }: BatchRecheck): Array<[number, MigrationFileReport]> {
+    return [...recheckMigrationFiles(this.sourcesOf(batch), this.checked.get(batch)!, new Set(files), new SchemaKnowledge(columnFacts))];
+  }
+
+  private sourcesOf(batch: number): readonly MigrationSource[] {
+    return this.request.sources.slice(batch * BATCH_SIZE, (batch + 1) * BATCH_SIZE);
   }
 }
 
 /**
- * Checks `files` on `threads` threads, this one and `threads - 1` workers; `workerScript` is this
- * tool's entry point (see main.ts). With `onlyWorkers`, `threads` workers check every batch (tests
- * use it: on few files this thread would otherwise be done before a worker has started).
+ * The files to check again: those that asked about a column that a batch before theirs defined.
+ * Walks the batches in order, so `known` holds what all the batches before the current one said.
  */
-export async function checkInThreads(
-  files: readonly string[],
-  workingDirectory: string,
-  threads: number,
-  workerScript: string,
-  options: { readonly onlyWorkers?: boolean } = {},
-): Promise<MigrationCheckReport> {
-  const request: WorkerRequest = { files, workingDirectory, nextBatch: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT) };
-  // Workers start first so that they load their parsers while this thread checks.
-  const workers = Array.from({ length: options.onlyWorkers ? threads : threads - 1 }, () => new BatchWorker(workerScript, request));
-  try {
-    const own = options.onlyWorkers ? undefined : await BatchChecker.load(request);
-    const ownResults = own?.checkClaimedBatches() ?? [];
-    const workerResults = await Promise.all(workers.map((worker) => worker.results));
-    const results = [...ownResults, ...workerResults.flat()].sort((a, b) => a.batch - b.batch);
-    for (const result of results) {
-      if ('unreadable' in result) throw new MigrationReadError(result.unreadable);
+function rechecksOf(results: readonly BatchResult[]): Map<number, BatchRecheck> {
+  const rechecks = new Map<number, BatchRecheck>();
+  const known = new Map<string, boolean>();
+  for (const result of results) {
+    const files: number[] = [];
+    const columnFacts = new Map<string, boolean>();
+    for (const [file, columns] of result.unknownColumns) {
+      const definedBefore = columns.filter((column) => known.has(column));
+      if (definedBefore.length === 0) continue;
+      files.push(file);
+      for (const column of definedBefore) columnFacts.set(column, known.get(column)!);
     }
-
-    // The batches whose findings may depend on what the batches before them said about columns.
-    const rechecks = new Map<number, Array<[string, boolean]>>();
-    const known = new Map<string, boolean>();
-    for (const result of results) {
-      if ('unreadable' in result) continue;
-      if (result.unknownColumns.some((column) => known.has(column))) rechecks.set(result.batch, [...known]);
-      for (const [column, notNull] of result.columnFacts) known.set(column, notNull);
-    }
-    const rechecked = new Map<number, MigrationFileReport[]>();
-    for (const { batch } of ownResults) {
-      const columnFacts = rechecks.get(batch);
-      if (columnFacts) rechecked.set(batch, own!.recheck(batch, columnFacts));
-    }
-    const answers = await Promise.all(workers.map((worker, index) => worker.finish({
-      batches: workerResults[index].filter(({ batch }) => rechecks.has(batch)).map(({ batch }) => ({ batch, columnFacts: rechecks.get(batch)! })),
-    })));
-    for (const { batch, files: batchFiles } of answers.flatMap((answer) => answer.batches)) rechecked.set(batch, batchFiles);
-
-    const reportFiles = results.flatMap((result) => rechecked.get(result.batch) ?? ('files' in result ? result.files : []));
-    return { verdict: verdictOf(reportFiles.flatMap((file) => file.findings)), files: reportFiles };
-  } finally {
-    for (const worker of workers) worker.stop();
+    if (files.length > 0) rechecks.set(result.batch, { batch: result.batch, files, columnFacts: [...columnFacts] });
+    for (const [column, notNull] of result.columnFacts) known.set(column, notNull);
   }
+  return rechecks;
 }
 
 /**
- * The main thread's handle on one worker. The worker sends its batch results, then gets the
- * batches to check again (possibly none) and answers with their files unless there are none.
+ * Worker threads that check files beside this one. Start them as early as possible: a thread takes
+ * 25-30 ms to start Node.js, time in which this thread can list and read the files.
+ *
+ * The caller tunes the JavaScript engine for the batch job only once they run (waitUntilStarted; see
+ * main.ts): V8's flags belong to the process, and changing them makes V8 refuse the compiled code
+ * Node.js keeps for its own modules, so a thread that starts after the change compiles them again
+ * and takes 55-80 ms to start.
+ */
+export class CheckingThreads {
+  /** Starts `count` workers running `workerScript`, this tool's entry point (see main.ts). */
+  public static start(count: number, workerScript: string): CheckingThreads {
+    const threads = new CheckingThreads(workerScript);
+    threads.resize(count);
+    return threads;
+  }
+
+  private readonly workers: BatchWorker[] = [];
+  /** One Int32: how many workers have started running this tool's code. */
+  private readonly started = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+
+  private constructor(private readonly workerScript: string) {}
+
+  /** Starts or ends workers so that there are `count`. */
+  public resize(count: number): void {
+    while (this.workers.length < count) this.workers.push(new BatchWorker(this.workerScript, { started: this.started }));
+    for (const spare of this.workers.splice(count)) spare.stop();
+  }
+
+  /**
+   * Waits until every worker runs this tool's code (Node.js has started in its thread), at most
+   * `timeoutMillis`; false when the time ran out (a busy machine: the workers then start late and
+   * check fewer batches).
+   */
+  public waitUntilStarted(timeoutMillis: number): boolean {
+    const counter = new Int32Array(this.started);
+    const deadline = performance.now() + timeoutMillis;
+    for (let started = Atomics.load(counter, 0); started < this.workers.length; started = Atomics.load(counter, 0)) {
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      Atomics.wait(counter, 0, started, left);
+    }
+    return true;
+  }
+
+  /**
+   * Checks `sources` on `threads` threads, this one and `threads - 1` workers (started now if fewer
+   * were started before). With `onlyWorkers`, `threads` workers check every batch (tests use it: on
+   * few files this thread would otherwise be done before a worker has started). Ends every worker.
+   */
+  public async check(
+    sources: readonly MigrationSource[], threads: number, options: { readonly onlyWorkers?: boolean } = {},
+  ): Promise<MigrationCheckReport> {
+    this.resize(options.onlyWorkers ? threads : threads - 1);
+    const workers = this.workers;
+    try {
+      // The workers instantiate the module this thread compiled while this thread instantiates its own.
+      const request: WorkerRequest = {
+        sources, nextBatch: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT), parser: await compiledPostgresParser(),
+      };
+      for (const worker of workers) worker.assign(request);
+      const own = options.onlyWorkers ? undefined : new BatchChecker(request, await loadPostgresParser());
+      const ownResults = own?.checkClaimedBatches() ?? [];
+      const workerResults = await Promise.all(workers.map((worker) => worker.results));
+      const results = [...ownResults, ...workerResults.flat()].sort((a, b) => a.batch - b.batch);
+
+      const rechecks = rechecksOf(results);
+      const rechecked = new Map<number, Array<[number, MigrationFileReport]>>();
+      for (const { batch } of ownResults) {
+        const recheck = rechecks.get(batch);
+        if (recheck) rechecked.set(batch, own!.recheck(recheck));
+      }
+      const answers = await Promise.all(workers.map((worker, index) => worker.finish({
+        batches: workerResults[index].flatMap(({ batch }) => rechecks.get(batch) ?? []),
+      })));
+      for (const { batch, files: batchFiles } of answers.flatMap((answer) => answer.batches)) rechecked.set(batch, batchFiles);
+
+      const reportFiles = results.flatMap((result) => {
+        const files = [...result.files];
+        for (const [index, file] of rechecked.get(result.batch) ?? []) files[index] = file;
+        return files;
+      });
+      return { verdict: verdictOf(reportFiles.flatMap((file) => file.findings)), files: reportFiles };
+    } finally {
+      this.stop();
+    }
+  }
+
+  /** Ends the workers (those that finished their work end by themselves); none keeps the process alive. */
+  public stop(): void {
+    for (const worker of this.workers.splice(0)) worker.stop();
+  }
+}
+
+/** Checks `sources` on `threads` threads with workers started now; see CheckingThreads.check. */
+export async function checkInThreads(
+  sources: readonly MigrationSource[], threads: number, workerScript: string, options: { readonly onlyWorkers?: boolean } = {},
+): Promise<MigrationCheckReport> {
+  return CheckingThreads.start(0, workerScript).check(sources, threads, options);
+}
+
+/**
+ * The main thread's handle on one worker. Once assigned a request, the worker sends its batch
+ * results, then gets the batches to check again (possibly none) and answers with their files
+ * unless there are none.
  */
 class BatchWorker {
-  public readonly results: Promise<BatchResult[]>;
   private readonly worker: Worker;
+  private pendingResults: Promise<BatchResult[]> | undefined;
   private pending: { resolve: (message: unknown) => void; reject: (error: Error) => void } | undefined;
   private failure: Error | undefined;
   /** The worker got its last message and ends by itself. */
   private finished = false;
 
-  constructor(script: string, request: WorkerRequest) {
-    this.worker = new Worker(script, { workerData: request });
+  constructor(script: string, start: WorkerStart) {
+    this.worker = new Worker(script, { workerData: start });
     this.worker.on('message', (message: unknown) => this.settle((pending) => pending.resolve(message)));
     this.worker.on('error', (error: Error) => this.fail(error));
     this.worker.on('exit', (code) => this.fail(new Error(`a checking thread stopped (exit code ${code}) before it reported its files`)));
-    this.results = this.answer() as Promise<BatchResult[]>;
+  }
+
+  /** What the worker checked of the request it was assigned. */
+  public get results(): Promise<BatchResult[]> {
+    if (!this.pendingResults) throw new Error('a checking thread was asked for results before it was given files');
+    return this.pendingResults;
+  }
+
+  public assign(request: WorkerRequest): void {
+    this.pendingResults = this.answer() as Promise<BatchResult[]>;
+    this.worker.postMessage(request);
   }
 
   /** Sends the batches to check again (possibly none) and returns their files; then the worker ends. */
@@ -221,7 +347,7 @@ class BatchWorker {
 
   /**
    * Stops waiting for the worker. A finished worker ends by itself; one that never got its last
-   * message (the check failed elsewhere) is ended here. Neither keeps the process alive.
+   * message (not needed, or the check failed elsewhere) is ended here. Neither keeps the process alive.
    */
   public stop(): void {
     this.worker.removeAllListeners('exit');
@@ -248,20 +374,26 @@ class BatchWorker {
   }
 }
 
-/** The worker side: checks batches until none is left, answers, then checks again what it is asked to. */
+/**
+ * The worker side: says it runs, waits for its request, checks batches until none is left,
+ * answers, then checks again what it is asked to.
+ */
 export async function runCheckWorker(): Promise<void> {
   const port = parentPort!;
-  const request = workerData as WorkerRequest;
+  const started = new Int32Array((workerData as WorkerStart).started);
+  Atomics.add(started, 0, 1);
+  Atomics.notify(started, 0);
   yieldToOtherThreads();
+  const request = await new Promise<WorkerRequest>((resolve) => port.once('message', resolve));
   // Started too late to help: the other threads claimed every batch while this one started.
-  const unclaimed = Atomics.load(new Int32Array(request.nextBatch), 0) < Math.ceil(request.files.length / BATCH_SIZE);
-  const checker = unclaimed ? await BatchChecker.load(request) : undefined;
+  const unclaimed = Atomics.load(new Int32Array(request.nextBatch), 0) < Math.ceil(request.sources.length / BATCH_SIZE);
+  const checker = unclaimed ? new BatchChecker(request, await loadPostgresParser(request.parser)) : undefined;
   port.postMessage(checker?.checkClaimedBatches() ?? []);
   port.once('message', (rechecks: Rechecks) => {
     if (rechecks.batches.length > 0) {
       // Only batches this thread checked are sent back to it, so it has loaded its checker.
       port.postMessage({
-        batches: rechecks.batches.map(({ batch, columnFacts }) => ({ batch, files: checker!.recheck(batch, columnFacts) })),
+        batches: rechecks.batches.map((recheck) => ({ batch: recheck.batch, files: checker!.recheck(recheck) })),
       } satisfies Rechecked);
     }
     port.close();

@@ -82,6 +82,9 @@ export function displayName(file: string, workingDirectory: string): string {
     && !rest.includes(`${sep}.`) && !rest.includes(`${sep}${sep}`)) {
     return sep === '/' ? rest : rest.split(sep).join('/');
   }
+  // A resolved absolute path outside the working directory (a temporary or shared folder) is shown
+  // as it is: path.relative would climb out with `..` and the answer would be the path itself.
+  if (rest === '' && file !== workingDirectory && isResolved(file) && isResolved(workingDirectory)) return file;
   const relativePath = relative(workingDirectory, file);
   const outside = relativePath.startsWith('..') || isAbsolute(relativePath);
   return outside ? file : relativePath.split(sep).join('/');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { SyntaxNode } from './sql-syntax';
 
@@ -48,22 +49,58 @@ interface PostgresWasmModule {
   _wasm_free_string(pointer: number): void;
 }
 
+/** A compiled WebAssembly module (WebAssembly.Module; this package compiles without the DOM types). */
+export type CompiledWasmModule = object;
+
+/** The part of the WebAssembly API used here. */
+const wasm = (globalThis as unknown as {
+  WebAssembly: {
+    compile(bytes: Uint8Array): Promise<CompiledWasmModule>;
+    instantiate(module: CompiledWasmModule, imports: object): Promise<object>;
+  };
+}).WebAssembly;
+
+let compiling: Promise<CompiledWasmModule> | undefined;
 let loading: Promise<ParseSql> | undefined;
 
 /**
  * Loads the PostgreSQL parser (a WebAssembly build, so loading is asynchronous) and returns a
- * synchronous parse function for this process. Used by the command-line tool. Every call answers
- * the same load, so a caller can start it early and await it where it is needed.
+ * synchronous parse function for this thread. Used by the command-line tool. Every call answers
+ * the same load, so a caller can start it early and await it where it is needed. `compiled` is the
+ * module as another thread compiled it (see compiledPostgresParser): this thread then only
+ * instantiates it.
  */
-export function loadPostgresParser(): Promise<ParseSql> {
-  loading ??= instantiatePostgresModule().then(parserOf);
+export function loadPostgresParser(compiled?: CompiledWasmModule): Promise<ParseSql> {
+  if (compiled) compiling ??= Promise.resolve(compiled);
+  loading ??= compiledPostgresParser().then(instantiatePostgresModule).then(parserOf);
   return loading;
 }
 
-function instantiatePostgresModule(): Promise<PostgresWasmModule> {
-  // The Emscripten factory inside libpg-query (its package declares no "exports", so the path is reachable).
-  const createModule = require('libpg-query/wasm/libpg-query.js') as (options?: object) => Promise<PostgresWasmModule>;
-  return createModule();
+/**
+ * The parser's compiled WebAssembly module, compiled once per thread. It can be posted to a worker
+ * thread, which instantiates it without compiling it again (the compiled code is shared).
+ */
+export function compiledPostgresParser(): Promise<CompiledWasmModule> {
+  // Read synchronously (about 1 ms), so that the compile starts on V8's background threads before
+  // this call returns: a caller that starts the load early then does synchronous work (listing and
+  // reading files) while it compiles, where an asynchronous read would wait for that work to end.
+  compiling ??= (async () => wasm.compile(readFileSync(require.resolve('libpg-query/wasm/libpg-query.wasm'))))();
+  return compiling;
+}
+
+function instantiatePostgresModule(compiled: CompiledWasmModule): Promise<PostgresWasmModule> {
+  // The Emscripten factory inside libpg-query (its package declares no "exports", so the paths are
+  // reachable). Its instantiateWasm hook instantiates the module compiled here instead of reading
+  // and compiling the file itself.
+  const createModule = require('libpg-query/wasm/libpg-query.js') as (options: object) => Promise<PostgresWasmModule>;
+  return new Promise((resolve, reject) => {
+    createModule({
+      instantiateWasm: (imports: object, receiveInstance: (instance: object) => void) => {
+        wasm.instantiate(compiled, imports).then(receiveInstance, reject);
+        return {};
+      },
+    }).then(resolve, reject);
+  });
 }
 
 function parserOf(module: PostgresWasmModule): ParseSql {

@@ -13,8 +13,8 @@ export class SchemaKnowledge {
   private inExplicitTransaction = false;
   /** `table.column` → NOT NULL? Only columns whose definition the migrations contain. */
   private readonly columnNotNull: Map<string, boolean>;
-  /** Columns asked about before any checked statement defined them (see unknownColumnsAskedAbout). */
-  private readonly unknownColumnsAsked = new Set<string>();
+  /** Columns asked about before any checked statement defined them (see takeUnknownColumnsAsked). */
+  private unknownColumnsAsked = new Set<string>();
 
   /**
    * @param columnFacts what earlier migrations said about columns (from columnFacts() of a
@@ -30,12 +30,15 @@ export class SchemaKnowledge {
   }
 
   /**
-   * The `table.column` keys a rule asked about while nothing was known about them. Checking a later
-   * part of the migrations on its own gives the same findings as checking them in one run unless
-   * the earlier part defined one of these columns.
+   * The `table.column` keys a rule asked about while nothing was known about them, since the last
+   * call. A file checked after only part of the migrations before it gets the same findings as in
+   * one run over all of them unless that missing part defined one of these columns.
    */
-  public unknownColumnsAskedAbout(): string[] {
-    return [...this.unknownColumnsAsked];
+  public takeUnknownColumnsAsked(): string[] {
+    if (this.unknownColumnsAsked.size === 0) return [];
+    const asked = [...this.unknownColumnsAsked];
+    this.unknownColumnsAsked = new Set();
+    return asked;
   }
 
   /** Starts a new file: tables created by earlier files are already deployed. */

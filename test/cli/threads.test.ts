@@ -2,11 +2,13 @@
 // exit code of one thread.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { jsonReport } from '../../lib/cli/check-migrations-command';
-import { BATCH_SIZE, checkInThreads, MIN_FILES_PER_EXTRA_THREAD, readSources, threadCount } from '../../lib/cli/threaded-check';
+import {
+  BATCH_SIZE, checkInThreads, CheckingThreads, currentMachineLoad, MachineLoad, MIN_FILES_PER_EXTRA_THREAD, readSources, threadCount,
+} from '../../lib/cli/threaded-check';
 import { collectMigrationFiles } from '../../lib/migrations/migration-files';
 
 let bundle: string;
@@ -83,6 +85,10 @@ test('text and --json output on several threads equal the output on one thread, 
   }
   expect(runBundle(mixed, '.')).toEqual(single);
 
+  // Named files (as a shell glob passes them) start the worker threads before the files are listed.
+  const named = collectMigrationFiles(['.'], mixed).map((file) => file.slice(mixed.length + 1));
+  expect(runBundle(mixed, '--threads', '2', ...named)).toEqual(single);
+
   const singleJson = runBundle(mixed, '--json', '--threads=1', '.');
   expect(singleJson.status).toBe(1);
   expect(JSON.parse(singleJson.stdout).summary.files).toBe(200);
@@ -94,27 +100,25 @@ test('batches checked only by worker threads merge into the single-thread report
   const files = collectMigrationFiles(['.'], mixed);
   const single = runBundle(mixed, '--json', '--threads', '1', '.');
   for (const workers of [1, 3]) {
-    const report = await checkInThreads(files, mixed, workers, bundle, { onlyWorkers: true });
-    expect(`${JSON.stringify(jsonReport(report), null, 2)}\n`).toBe(single.stdout);
+    const report = await checkInThreads(readSources(files, mixed), workers, bundle, { onlyWorkers: true });
+    expect(`${JSON.stringify(jsonReport(report))}\n`).toBe(single.stdout);
   }
 });
 
-test('an unreadable file is reported as on one thread, whichever thread reads it', async () => {
+test('worker threads started early say when they run, and can be ended unused', () => {
+  const threads = CheckingThreads.start(2, bundle);
+  try {
+    expect(threads.waitUntilStarted(0)).toBe(false); // a thread needs tens of milliseconds to start Node.js
+    expect(threads.waitUntilStarted(30_000)).toBe(true);
+  } finally {
+    threads.stop();
+  }
+});
+
+test('an unreadable file is reported as on one thread, before any thread checks', () => {
   const single = runBundle(mixed, '--threads', '1', '.', '/proc/self/mem');
   expect(single).toEqual({ status: 2, stdout: '', stderr: expect.stringContaining('cannot read "/proc/self/mem" (EIO') });
   expect(runBundle(mixed, '--threads', '3', '.', '/proc/self/mem')).toEqual(single);
-
-  const files = [...collectMigrationFiles(['.'], mixed), '/proc/self/mem'];
-  const expected = (() => {
-    try {
-      readSources(files, mixed);
-      return 'no error';
-    } catch (error) {
-      return (error as Error).message;
-    }
-  })();
-  expect(expected).toContain('/proc/self/mem');
-  await expect(checkInThreads(files, mixed, 2, bundle, { onlyWorkers: true })).rejects.toThrow(expected);
 });
 
 test('exit codes on several threads are those of one thread', () => {
@@ -134,7 +138,7 @@ test('exit codes on several threads are those of one thread', () => {
 });
 
 describe('threadCount', () => {
-  const idle = (cores: number): { cores: number; loadAverage: number } => ({ cores, loadAverage: 0 });
+  const idle = (cores: number): MachineLoad => ({ cores, busy: 0 });
 
   test('one thread below the files that pay for a second, then one more per such share, up to the cores and 4', () => {
     expect(threadCount(MIN_FILES_PER_EXTRA_THREAD - 1, undefined, idle(8))).toBe(1);
@@ -145,18 +149,29 @@ describe('threadCount', () => {
     expect(threadCount(100 * MIN_FILES_PER_EXTRA_THREAD, undefined, idle(1))).toBe(1);
   });
 
-  test('only cores that the load average leaves idle get a thread', () => {
+  test('only cores that other work leaves idle get a thread', () => {
     const files = 100 * MIN_FILES_PER_EXTRA_THREAD;
-    expect(threadCount(files, undefined, { cores: 2, loadAverage: 0.4 })).toBe(2);
-    expect(threadCount(files, undefined, { cores: 2, loadAverage: 1.6 })).toBe(1);
-    expect(threadCount(files, undefined, { cores: 2, loadAverage: 3.5 })).toBe(1);
-    expect(threadCount(files, undefined, { cores: 8, loadAverage: 5.2 })).toBe(4);
-    expect(threadCount(files, undefined, { cores: 8, loadAverage: 6.2 })).toBe(3);
+    expect(threadCount(files, undefined, { cores: 2, busy: 0.4 })).toBe(2);
+    expect(threadCount(files, undefined, { cores: 2, busy: 1 })).toBe(1);
+    expect(threadCount(files, undefined, { cores: 2, busy: 3.5 })).toBe(1);
+    expect(threadCount(files, undefined, { cores: 8, busy: 4 })).toBe(4);
+    expect(threadCount(files, undefined, { cores: 8, busy: 5 })).toBe(3);
+    expect(threadCount(files, undefined, { cores: 8, busy: 7 })).toBe(1);
   });
 
   test('--threads is followed whatever the load, but never more threads than batches of files', () => {
     expect(threadCount(10, 1, idle(8))).toBe(1);
-    expect(threadCount(10 * BATCH_SIZE, 3, { cores: 1, loadAverage: 9 })).toBe(3);
+    expect(threadCount(10 * BATCH_SIZE, 3, { cores: 1, busy: 9 })).toBe(3);
     expect(threadCount(BATCH_SIZE + 1, 16, idle(8))).toBe(2);
+  });
+
+  test('this machine: the cores, and a count of busy ones from /proc/loadavg (or the load average)', () => {
+    const machine = currentMachineLoad();
+    expect(machine.cores).toBe(availableParallelism());
+    expect(machine.busy).toBeGreaterThanOrEqual(0);
+    if (process.platform === 'linux') {
+      // The running count at that moment: a whole number, and this test's own thread is not in it.
+      expect(Number.isInteger(machine.busy)).toBe(true);
+    }
   });
 });
