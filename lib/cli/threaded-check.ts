@@ -18,7 +18,7 @@ import {
 } from '../migrations/checker';
 import { displayName } from '../migrations/migration-files';
 import { CompiledWasmModule, compiledPostgresParser, loadPostgresParser, RawParseOutput } from '../migrations/postgres-parser';
-import { SchemaKnowledge } from '../migrations/schema-knowledge';
+import { ColumnFact, laterColumnFact, SchemaKnowledge } from '../migrations/schema-knowledge';
 
 /**
  * Files that make one more thread worth starting. A worker thread costs about 0.1 s of CPU before it
@@ -120,7 +120,7 @@ interface BatchResult {
   readonly batch: number;
   readonly files: MigrationFileReport[];
   /** What the batch's files say about columns, at its end. */
-  readonly columnFacts: Array<[string, boolean]>;
+  readonly columnFacts: Array<[string, ColumnFact]>;
   /**
    * The files (by index in the batch) that asked about columns nothing before them in the batch
    * defined, with those columns: the only ones whose findings may change once the batches before
@@ -139,7 +139,7 @@ interface BatchRecheck {
   /** Indexes in the batch. */
   readonly files: readonly number[];
   /** What the batches before said about the columns those files asked about. */
-  readonly columnFacts: Array<[string, boolean]>;
+  readonly columnFacts: Array<[string, ColumnFact]>;
 }
 
 interface Rechecked {
@@ -189,10 +189,10 @@ class BatchChecker {
  */
 function rechecksOf(results: readonly BatchResult[]): Map<number, BatchRecheck> {
   const rechecks = new Map<number, BatchRecheck>();
-  const known = new Map<string, boolean>();
+  const known = new Map<string, ColumnFact>();
   for (const result of results) {
     const files: number[] = [];
-    const columnFacts = new Map<string, boolean>();
+    const columnFacts = new Map<string, ColumnFact>();
     for (const [file, columns] of result.unknownColumns) {
       const definedBefore = columns.filter((column) => known.has(column));
       if (definedBefore.length === 0) continue;
@@ -200,7 +200,7 @@ function rechecksOf(results: readonly BatchResult[]): Map<number, BatchRecheck> 
       for (const column of definedBefore) columnFacts.set(column, known.get(column)!);
     }
     if (files.length > 0) rechecks.set(result.batch, { batch: result.batch, files, columnFacts: [...columnFacts] });
-    for (const [column, notNull] of result.columnFacts) known.set(column, notNull);
+    for (const [column, fact] of result.columnFacts) known.set(column, laterColumnFact(known.get(column), fact));
   }
   return rechecks;
 }

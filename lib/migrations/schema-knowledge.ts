@@ -1,18 +1,33 @@
 import {
-  AlterTableCmd, AlterTableStmt, bodyOf, ColumnDef, columnConstraints, Constraint, CreateStmt, RangeVar,
-  relationName, RenameStmt, StringNode, SyntaxNode,
+  AlterTableCmd, AlterTableStmt, bodyOf, ColumnDef, columnConstraints, ColumnType, columnTypeOf, Constraint, CreateStmt,
+  RangeVar, relationName, RenameStmt, StringNode, SyntaxNode,
 } from './sql-syntax';
+
+/** What the migrations say about one column; a field is absent while they have not said it. */
+export interface ColumnFact {
+  readonly notNull?: boolean;
+  readonly type?: ColumnType;
+}
+
+/** `later` over `earlier`: the fields `later` has replace those of `earlier`, the others stay. */
+export function laterColumnFact(earlier: ColumnFact | undefined, later: ColumnFact): ColumnFact {
+  return {
+    notNull: later.notNull ?? earlier?.notNull,
+    type: later.type ?? earlier?.type,
+  };
+}
 
 /**
  * What the checked migrations themselves say about the schema, accumulated statement by statement:
- * which tables the current file creates (the running version cannot use those yet) and which
- * columns are NOT NULL (needed to judge DROP DEFAULT).
+ * which tables the current file creates (the running version cannot use those yet), and which
+ * columns are NOT NULL (needed to judge DROP DEFAULT) and of which type (to tell a widening from a
+ * type change that breaks the running version).
  */
 export class SchemaKnowledge {
   private readonly createdInCurrentFile = new Set<string>();
   private inExplicitTransaction = false;
-  /** `table.column` → NOT NULL? Only columns whose definition the migrations contain. */
-  private readonly columnNotNull: Map<string, boolean>;
+  /** `table.column` → what is known about it. Only columns the migrations define or alter. */
+  private readonly columns: Map<string, ColumnFact>;
   /** Columns asked about before any checked statement defined them (see takeUnknownColumnsAsked). */
   private unknownColumnsAsked = new Set<string>();
 
@@ -20,13 +35,13 @@ export class SchemaKnowledge {
    * @param columnFacts what earlier migrations said about columns (from columnFacts() of a
    * SchemaKnowledge that checked them), to continue where another thread stopped.
    */
-  constructor(columnFacts: Iterable<readonly [string, boolean]> = []) {
-    this.columnNotNull = new Map(columnFacts);
+  constructor(columnFacts: Iterable<readonly [string, ColumnFact]> = []) {
+    this.columns = new Map(columnFacts);
   }
 
-  /** Everything learnt about columns, as `[table.column, notNull]` pairs (plain data, for another thread). */
-  public columnFacts(): Array<[string, boolean]> {
-    return [...this.columnNotNull];
+  /** Everything learnt about columns, as `[table.column, fact]` pairs (plain data, for another thread). */
+  public columnFacts(): Array<[string, ColumnFact]> {
+    return [...this.columns];
   }
 
   /**
@@ -56,13 +71,26 @@ export class SchemaKnowledge {
     return this.createdInCurrentFile.has(tableKey(relation));
   }
 
-  /** true / false when the migrations define the column, undefined when they do not. */
+  /** true / false when the migrations say whether the column is NOT NULL, undefined when they do not. */
   public isColumnNotNull(relation: RangeVar | undefined, column: string): boolean | undefined {
+    return this.columnFact(relation, column, 'notNull');
+  }
+
+  /** The column's type when the migrations declare it, undefined when they do not. */
+  public columnType(relation: RangeVar | undefined, column: string): ColumnType | undefined {
+    return this.columnFact(relation, column, 'type');
+  }
+
+  private columnFact<K extends keyof ColumnFact>(relation: RangeVar | undefined, column: string, field: K): ColumnFact[K] | undefined {
     if (!relation) return undefined;
     const key = `${tableKey(relation)}.${column}`;
-    const notNull = this.columnNotNull.get(key);
-    if (notNull === undefined) this.unknownColumnsAsked.add(key);
-    return notNull;
+    const value = this.columns.get(key)?.[field];
+    if (value === undefined) this.unknownColumnsAsked.add(key);
+    return value;
+  }
+
+  private learn(key: string, fact: ColumnFact): void {
+    this.columns.set(key, laterColumnFact(this.columns.get(key), fact));
   }
 
   /** Updates the knowledge with the effect of one statement (called after the rules ran on it). */
@@ -102,7 +130,11 @@ export class SchemaKnowledge {
     for (const element of create.tableElts ?? []) {
       const column = bodyOf<ColumnDef>(element, 'ColumnDef');
       if (column?.colname) {
-        this.columnNotNull.set(`${table}.${column.colname}`, isDeclaredNotNull(column) || primaryKeyColumns.has(column.colname));
+        // A new table: nothing known about an earlier column of that name still holds.
+        this.columns.set(`${table}.${column.colname}`, {
+          notNull: isDeclaredNotNull(column) || primaryKeyColumns.has(column.colname),
+          type: columnTypeOf(column.typeName),
+        });
       }
     }
   }
@@ -111,11 +143,16 @@ export class SchemaKnowledge {
     const table = tableKey(relation);
     if (command.subtype === 'AT_AddColumn') {
       const column = bodyOf<ColumnDef>(command.def, 'ColumnDef');
-      if (column?.colname) this.columnNotNull.set(`${table}.${column.colname}`, isDeclaredNotNull(column));
+      if (column?.colname) {
+        this.columns.set(`${table}.${column.colname}`, { notNull: isDeclaredNotNull(column), type: columnTypeOf(column.typeName) });
+      }
     } else if (command.subtype === 'AT_SetNotNull' && command.name) {
-      this.columnNotNull.set(`${table}.${command.name}`, true);
+      this.learn(`${table}.${command.name}`, { notNull: true });
     } else if (command.subtype === 'AT_DropNotNull' && command.name) {
-      this.columnNotNull.set(`${table}.${command.name}`, false);
+      this.learn(`${table}.${command.name}`, { notNull: false });
+    } else if (command.subtype === 'AT_AlterColumnType' && command.name) {
+      const type = columnTypeOf(bodyOf<ColumnDef>(command.def, 'ColumnDef')?.typeName);
+      this.columns.set(`${table}.${command.name}`, { notNull: this.columns.get(`${table}.${command.name}`)?.notNull, type });
     }
   }
 }

@@ -39,7 +39,20 @@ export interface ColumnDef {
   readonly colname?: string;
   readonly typeName?: TypeName;
   readonly constraints?: SyntaxNode[];
+  /** In ALTER COLUMN ... TYPE: the USING expression. */
+  readonly raw_default?: SyntaxNode;
+  /** COLLATE clause. */
+  readonly collClause?: SyntaxNode;
   readonly location?: number;
+}
+
+/** A column's declared type as plain data: `varchar(50)` is `{ name: 'varchar', modifiers: [50], array: false }`. */
+export interface ColumnType {
+  /** Without the pg_catalog schema the parser adds to built-in types (`character varying` is `varchar`). */
+  readonly name: string;
+  /** undefined when a modifier is not a whole number (the checker cannot compare those). */
+  readonly modifiers?: readonly number[];
+  readonly array: boolean;
 }
 
 export interface AlterTableCmd {
@@ -143,6 +156,18 @@ export function dottedName(names: readonly SyntaxNode[] | undefined): string {
     .map((name) => bodyOf<StringNode>(name, 'String')?.sval)
     .filter((part): part is string => part !== undefined)
     .join('.');
+}
+
+/** The type a column is declared with. */
+export function columnTypeOf(typeName: TypeName | undefined): ColumnType | undefined {
+  if (!typeName) return undefined;
+  const values = (typeName.typmods ?? []).map((modifier) => bodyOf<{ ival?: { ival?: number } }>(modifier, 'A_Const')?.ival);
+  return {
+    name: dottedName(typeName.names).replace(/^pg_catalog\./, ''),
+    // A zero is serialised as an empty object; a named or non-integer modifier has no `ival`.
+    modifiers: values.every((value) => value !== undefined) ? values.map((value) => value?.ival ?? 0) : undefined,
+    array: (typeName.arrayBounds ?? []).length > 0,
+  };
 }
 
 /** Name of an object in a DROP or RENAME (tables, views, functions, types). */

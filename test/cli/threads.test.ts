@@ -47,6 +47,13 @@ function writeMixedMigrations(directory: string, count: number): void {
     151: 'ALTER TABLE accounts ALTER COLUMN note DROP DEFAULT;',
     152: 'ALTER TABLE accounts ALTER COLUMN plan DROP DEFAULT;',
     153: 'ALTER TABLE ghosts ALTER COLUMN spectre DROP DEFAULT;',
+    4: 'CREATE TABLE ledgers (id bigint PRIMARY KEY, memo varchar(20), amount numeric(8,2) NOT NULL DEFAULT 0);',
+    120: 'ALTER TABLE ledgers ALTER memo TYPE varchar(10);',
+    121: 'ALTER TABLE ledgers ALTER amount TYPE numeric(10,2);',
+    195: 'ALTER TABLE ledgers ALTER amount DROP DEFAULT;',
+    170: 'ALTER TABLE ledgers ALTER memo TYPE text;',
+    171: 'ALTER TABLE ledgers ALTER amount TYPE numeric(12,2);',
+    172: 'ALTER TABLE ledgers ALTER amount TYPE numeric(12,4);',
   };
   for (let file = 1; file <= count; file++) {
     let sql: string;
@@ -78,6 +85,14 @@ test('text and --json output on several threads equal the output on one thread, 
   expect(single.stdout).toContain('V152__change.sql:1:1 dropping-default-on-not-null default of NOT NULL column accounts.plan is dropped');
   expect(single.stdout).toContain('V153__change.sql:1:1 dropping-default-on-not-null default of ghosts.spectre is dropped; the checked migrations do not define');
   expect(single.stdout).not.toContain('V151__change.sql'); // made nullable again by V100
+  // Column types declared in earlier batches: widenings pass, the rest name the type they start from.
+  expect(single.stdout).toContain('V120__change.sql:1:1 changing-column-type column ledgers.memo changes type to varchar(10) in place from varchar(20)');
+  expect(single.stdout).not.toContain('V121__change.sql');
+  expect(single.stdout).not.toContain('V170__change.sql');
+  // What one batch said about a column's type does not erase what an earlier one said about NOT NULL.
+  expect(single.stdout).toContain('V195__change.sql:1:1 dropping-default-on-not-null default of NOT NULL column ledgers.amount is dropped');
+  expect(single.stdout).not.toContain('V171__change.sql');
+  expect(single.stdout).toContain('V172__change.sql:1:1 changing-column-type column ledgers.amount changes type to numeric(12,4) in place from numeric(12,2)');
   expect(single.stdout).toMatch(/200 files, \d+ statements: \d+ unsafe, \d+ warnings, [1-9]\d* suppressed\. UNSAFE/);
 
   for (const threads of ['2', '3', '7']) {

@@ -183,6 +183,49 @@ describe('dropping-default-on-not-null uses what earlier migrations say about th
   });
 });
 
+describe('changing-column-type lets through only widenings of a column whose type earlier migrations declare', () => {
+  const create = 'CREATE TABLE customers (id int, email varchar(50), note text, code varchar, balance numeric(7,2), ratio numeric(5), tags varchar(10)[])';
+  test.each([
+    'ALTER TABLE customers ALTER email TYPE varchar(255)',
+    'ALTER TABLE customers ALTER email TYPE character varying(50)',
+    'ALTER TABLE customers ALTER email TYPE text',
+    'ALTER TABLE customers ALTER email TYPE varchar',
+    'ALTER TABLE customers ALTER note TYPE varchar',
+    'ALTER TABLE customers ALTER code TYPE text',
+    'ALTER TABLE customers ALTER balance TYPE numeric(12,2)',
+    'ALTER TABLE customers ALTER balance TYPE decimal',
+    'ALTER TABLE customers ALTER ratio TYPE numeric(9, 0)',
+    'ALTER TABLE customers ALTER id TYPE integer',
+  ])('a widening is not reported: %s', async (sql) => {
+    expect(await rulesOf(create, sql)).toEqual([]);
+  });
+
+  test.each([
+    ['ALTER TABLE customers ALTER email TYPE varchar(40)', 'from varchar(50), which is not a widening'],
+    ['ALTER TABLE customers ALTER note TYPE varchar(200)', 'from text, which is not a widening'],
+    ['ALTER TABLE customers ALTER code TYPE varchar(200)', 'from varchar, which is not a widening'],
+    ['ALTER TABLE customers ALTER balance TYPE numeric(12,3)', 'from numeric(7,2), which is not a widening'],
+    ['ALTER TABLE customers ALTER balance TYPE numeric(6,2)', 'to numeric(6,2) in place from numeric(7,2)'],
+    ['ALTER TABLE customers ALTER id TYPE bigint', 'to int8 in place from int4'],
+    ['ALTER TABLE customers ALTER tags TYPE varchar(20)[]', 'from varchar(10)[], which is not a widening'],
+    ['ALTER TABLE customers ALTER email TYPE varchar(255) USING lower(email)', 'converting its values'],
+    ['ALTER TABLE customers ALTER email TYPE varchar(255) COLLATE "C"', 'converting its values'],
+    ['ALTER TABLE customers ALTER missing TYPE varchar(255)', 'the checked migrations do not declare its type'],
+  ])('anything else is reported: %s', async (sql, message) => {
+    const findings = await findingsOf(create, sql);
+    expect(findings.map((finding) => [finding.file, finding.rule])).toEqual([['002.sql', 'changing-column-type']]);
+    expect(findings[0].message).toContain(message);
+  });
+
+  test('follows the type through earlier changes, ADD COLUMN and a re-created table', async () => {
+    expect(await rulesOf(create, 'ALTER TABLE customers ALTER email TYPE varchar(100)', 'ALTER TABLE customers ALTER email TYPE varchar(80)'))
+      .toEqual(['changing-column-type']);
+    expect(await rulesOf(create, 'ALTER TABLE customers ADD COLUMN city varchar(30)', 'ALTER TABLE customers ALTER city TYPE varchar(60)')).toEqual([]);
+    expect(await rulesOf(create, 'ALTER TABLE customers ALTER email TYPE int USING 0', 'ALTER TABLE customers ALTER email TYPE varchar(500)'))
+      .toEqual(['changing-column-type', 'changing-column-type']);
+  });
+});
+
 test('a transaction opened in one file does not reach into the next', async () => {
   expect(await rulesOf('BEGIN', 'CREATE INDEX CONCURRENTLY i ON users (name)')).toEqual([]);
 });
