@@ -64,6 +64,9 @@ const TEMPLATES: readonly string[] = [
   'ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL;',
   'ALTER TABLE {t} DROP CONSTRAINT {t}_{c}_key;',
   "INSERT INTO settings (key, value) VALUES ('{t}', '{n}');",
+  'TRUNCATE {t}_staging CASCADE;',
+  'REVOKE INSERT ON {t} FROM reporting_{n};',
+  'ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;',
 ];
 
 export interface MigrationBenchResult {

@@ -1,15 +1,16 @@
 // Checking many migration files on several threads, with the same report as one thread gives.
 //
-// This thread reads the files; the list is cut into batches of consecutive files. Every thread
-// (this one included) claims the next unclaimed batch through a shared counter until none is left,
-// so a thread that started late or runs on a busy core simply checks fewer batches. A thread parses
-// and checks its batches and returns only the per-file results (parse trees are large: shipping
-// them between threads cost more than parsing). The one thing a file's findings can depend on
-// outside its own text is what earlier files said about columns (SchemaKnowledge). A batch checked
-// on its own therefore reports which of its files asked about columns without knowing them; when
-// an earlier batch defined one of those, those files are checked again, from the cached parse
-// output, continuing what the earlier batches established (the batch's other files are only learnt
-// from). What a batch learns does not depend on what it started from, so one second pass is enough.
+// This thread reads the files; the list is cut into batches of consecutive files. This thread
+// checks batches from the front, in order, exactly as a single thread would; the worker threads
+// claim batches from the end until the two meet, so a thread that started late or runs on a busy
+// core simply checks fewer batches. A worker parses and checks its batches and returns only the
+// per-file results (parse trees are large: shipping them between threads cost more than parsing).
+// The one thing a file's findings can depend on outside its own text is what earlier files said
+// about columns (SchemaKnowledge). A worker checks each batch on its own and reports which of its
+// files asked about columns without knowing them; when an earlier batch defined one of those, those
+// files are checked again, from the cached parse output, continuing what the earlier batches
+// established (the batch's other files are only learnt from). What a batch learns does not depend
+// on what it started from, so one second pass is enough.
 import { readFileSync, readlinkSync } from 'node:fs';
 import { availableParallelism, loadavg, setPriority } from 'node:os';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
@@ -106,8 +107,8 @@ interface WorkerStart {
 /** What a worker is asked to check, sent once the files are read. */
 interface WorkerRequest {
   readonly sources: readonly MigrationSource[];
-  /** One Int32: the index of the next unclaimed batch. */
-  readonly nextBatch: SharedArrayBuffer;
+  /** Who checks which batch (see claimsFor). */
+  readonly claims: SharedArrayBuffer;
   /**
    * The parser's WebAssembly module as this thread compiled it: a worker instantiates it instead of
    * compiling its own (the compiled code is shared between threads).
@@ -146,18 +147,50 @@ interface Rechecked {
   readonly batches: ReadonlyArray<{ readonly batch: number; readonly files: Array<[number, MigrationFileReport]> }>;
 }
 
-/** The batches one thread checked, with their parse output kept for a second pass. */
+/**
+ * Who checks which batch. One Int32 per batch (0 unclaimed, 1 claimed), then the next batch from the
+ * end: this thread claims batches from the front, in order, and the workers from the end, until
+ * they meet (compare-and-exchange on a batch's slot settles a tie).
+ */
+function claimsFor(batches: number): SharedArrayBuffer {
+  const claims = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (batches + 1));
+  Atomics.store(new Int32Array(claims), batches, batches);
+  return claims;
+}
+
+/** The batches one thread checked; a worker keeps their parse output for a second pass. */
 class BatchChecker {
   private readonly checked = new Map<number, RawParseOutput[]>();
+  private readonly batches: number;
+  private readonly claims: Int32Array;
 
-  constructor(private readonly request: WorkerRequest, private readonly parse: (sql: string) => RawParseOutput) {}
+  constructor(private readonly request: WorkerRequest, private readonly parse: (sql: string) => RawParseOutput) {
+    this.batches = Math.ceil(request.sources.length / BATCH_SIZE);
+    this.claims = new Int32Array(request.claims);
+  }
 
-  /** Claims and checks batches until none is left. */
-  public checkClaimedBatches(): BatchResult[] {
-    const counter = new Int32Array(this.request.nextBatch);
-    const batches = Math.ceil(this.request.sources.length / BATCH_SIZE);
+  /**
+   * This thread's part: batches from the front, in order, with one SchemaKnowledge, as one thread
+   * would check them: its findings are final. The last batch carries what they all said about columns.
+   */
+  public checkFromFront(): BatchResult[] {
+    const schema = new SchemaKnowledge();
     const results: BatchResult[] = [];
-    for (let batch = Atomics.add(counter, 0, 1); batch < batches; batch = Atomics.add(counter, 0, 1)) {
+    for (let batch = 0; batch < this.batches && Atomics.compareExchange(this.claims, batch, 0, 1) === 0; batch++) {
+      const sources = this.sourcesOf(batch);
+      const outputs = sources.map((source) => this.parse(source.sql));
+      results.push({ batch, files: checkMigrationSources(sources, () => outputs, schema).files as MigrationFileReport[], columnFacts: [], unknownColumns: [] });
+    }
+    if (results.length > 0) results[results.length - 1] = { ...results[results.length - 1], columnFacts: schema.columnFacts() };
+    return results;
+  }
+
+  /** A worker's part: batches from the end, each on its own (see rechecksOf). */
+  public checkFromBack(): BatchResult[] {
+    const results: BatchResult[] = [];
+    for (;;) {
+      const batch = Atomics.sub(this.claims, this.batches, 1) - 1;
+      if (batch < 0 || Atomics.compareExchange(this.claims, batch, 0, 1) !== 0) break; // the front reached it
       const sources = this.sourcesOf(batch);
       const outputs = sources.map((source) => this.parse(source.sql));
       this.checked.set(batch, outputs);
@@ -263,23 +296,19 @@ export class CheckingThreads {
     try {
       // The workers instantiate the module this thread compiled while this thread instantiates its own.
       const request: WorkerRequest = {
-        sources, nextBatch: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT), parser: await compiledPostgresParser(),
+        sources, claims: claimsFor(Math.ceil(sources.length / BATCH_SIZE)), parser: await compiledPostgresParser(),
       };
       for (const worker of workers) worker.assign(request);
-      const own = options.onlyWorkers ? undefined : new BatchChecker(request, await loadPostgresParser());
-      const ownResults = own?.checkClaimedBatches() ?? [];
+      const ownResults = options.onlyWorkers ? [] : new BatchChecker(request, await loadPostgresParser()).checkFromFront();
       const workerResults = await Promise.all(workers.map((worker) => worker.results));
       const results = [...ownResults, ...workerResults.flat()].sort((a, b) => a.batch - b.batch);
 
+      // Only the workers' batches can need a second pass: this thread's were checked in order.
       const rechecks = rechecksOf(results);
-      const rechecked = new Map<number, Array<[number, MigrationFileReport]>>();
-      for (const { batch } of ownResults) {
-        const recheck = rechecks.get(batch);
-        if (recheck) rechecked.set(batch, own!.recheck(recheck));
-      }
       const answers = await Promise.all(workers.map((worker, index) => worker.finish({
         batches: workerResults[index].flatMap(({ batch }) => rechecks.get(batch) ?? []),
       })));
+      const rechecked = new Map<number, Array<[number, MigrationFileReport]>>();
       for (const { batch, files: batchFiles } of answers.flatMap((answer) => answer.batches)) rechecked.set(batch, batchFiles);
 
       const reportFiles = results.flatMap((result) => {
@@ -386,9 +415,11 @@ export async function runCheckWorker(): Promise<void> {
   yieldToOtherThreads();
   const request = await new Promise<WorkerRequest>((resolve) => port.once('message', resolve));
   // Started too late to help: the other threads claimed every batch while this one started.
-  const unclaimed = Atomics.load(new Int32Array(request.nextBatch), 0) < Math.ceil(request.sources.length / BATCH_SIZE);
+  const claims = new Int32Array(request.claims);
+  const back = Atomics.load(claims, Math.ceil(request.sources.length / BATCH_SIZE));
+  const unclaimed = back > 0 && Atomics.load(claims, back - 1) === 0;
   const checker = unclaimed ? new BatchChecker(request, await loadPostgresParser(request.parser)) : undefined;
-  port.postMessage(checker?.checkClaimedBatches() ?? []);
+  port.postMessage(checker?.checkFromBack() ?? []);
   port.once('message', (rechecks: Rechecks) => {
     if (rechecks.batches.length > 0) {
       // Only batches this thread checked are sent back to it, so it has loaded its checker.

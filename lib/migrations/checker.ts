@@ -1,6 +1,6 @@
 import { readParseOutput } from './parsed-migration';
 import { RawParseOutput } from './postgres-parser';
-import { MigrationRule, Severity } from './rule';
+import { alteredTable, MigrationRule, Severity, StatementUnderCheck } from './rule';
 import { MIGRATION_RULES } from './rules';
 import { SchemaKnowledge } from './schema-knowledge';
 import { SourcePosition, SourceText } from './source-text';
@@ -143,7 +143,7 @@ function checkOneFile(source: MigrationSource, raw: RawParseOutput, schema: Sche
     const ownSuppressions = statementSuppressions.size === 0 ? [] : statement.comments
       .map((comment) => statementSuppressions.get(comment))
       .filter((entry) => entry !== undefined);
-    for (const rule of RULES_BY_STATEMENT_KIND.get(kindOf(statement.node) ?? '') ?? []) {
+    for (const rule of rulesFor(subject)) {
       for (const hit of rule.check(subject)) {
         const own = ownSuppressions.find((entry) => entry.suppression.rules.includes(rule.id));
         const whole = fileSuppressions.find((entry) => entry.suppression.rules.includes(rule.id));
@@ -184,6 +184,27 @@ function checkOneFile(source: MigrationSource, raw: RawParseOutput, schema: Sche
 const RULES_BY_STATEMENT_KIND = new Map<string, MigrationRule[]>();
 for (const rule of MIGRATION_RULES) {
   for (const kind of rule.statementKinds) RULES_BY_STATEMENT_KIND.set(kind, [...(RULES_BY_STATEMENT_KIND.get(kind) ?? []), rule]);
+}
+
+/** The ALTER TABLE rules for each combination of subcommands met so far (`AT_AddColumn,AT_DropColumn`). */
+const ALTER_TABLE_RULES = new Map<string, readonly MigrationRule[]>();
+
+/**
+ * The rules to call for a statement, in MIGRATION_RULES order: those of its kind, and for an ALTER
+ * TABLE only those that examine one of its subcommands (most ALTER TABLE rules look at one).
+ */
+function rulesFor(subject: StatementUnderCheck): readonly MigrationRule[] {
+  const kind = kindOf(subject.statement.node) ?? '';
+  const rules = RULES_BY_STATEMENT_KIND.get(kind) ?? [];
+  if (kind !== 'AlterTableStmt') return rules;
+  const subtypes = (alteredTable(subject)?.commands ?? []).map((command) => command.subtype ?? '');
+  const key = subtypes.join(',');
+  let selected = ALTER_TABLE_RULES.get(key);
+  if (!selected) {
+    selected = rules.filter((rule) => !rule.alterTableCommands || rule.alterTableCommands.some((subtype) => subtypes.includes(subtype)));
+    ALTER_TABLE_RULES.set(key, selected);
+  }
+  return selected;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -10,15 +10,19 @@ export interface ReportSummary {
 }
 
 export function summarize(report: MigrationCheckReport): ReportSummary {
-  const findings = report.files.flatMap((file) => file.findings);
-  const counted = findings.filter((finding) => !finding.suppressed);
-  return {
-    files: report.files.length,
-    statements: report.files.reduce((total, file) => total + file.statements, 0),
-    unsafe: counted.filter((finding) => finding.severity === 'unsafe').length,
-    warnings: counted.filter((finding) => finding.severity === 'warning').length,
-    suppressed: findings.length - counted.length,
-  };
+  let statements = 0;
+  let unsafe = 0;
+  let warnings = 0;
+  let suppressed = 0;
+  for (const file of report.files) {
+    statements += file.statements;
+    for (const finding of file.findings) {
+      if (finding.suppressed) suppressed++;
+      else if (finding.severity === 'unsafe') unsafe++;
+      else warnings++;
+    }
+  }
+  return { files: report.files.length, statements, unsafe, warnings, suppressed };
 }
 
 /** `file:line:column rule-id message`, then the statement, why, and the recipe, indented. */

@@ -26,6 +26,11 @@ export interface MigrationRule {
   readonly severity: Severity;
   /** The statement types (parse-tree node names) the rule examines; it is only called for those. */
   readonly statementKinds: readonly string[];
+  /**
+   * For ALTER TABLE: the subcommands (AlterTableCmd subtypes) the rule examines; it is only called
+   * for an ALTER TABLE that has one of them. Absent: for every ALTER TABLE.
+   */
+  readonly alterTableCommands?: readonly string[];
   /** Why this is a problem while the old and the new version run against the same database. */
   readonly reason: string;
   /** The phased way to get the same result safely, one step per entry. */

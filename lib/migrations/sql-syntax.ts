@@ -87,6 +87,51 @@ export interface DropStmt {
   readonly concurrent?: boolean;
 }
 
+/** GRANT / REVOKE of privileges on objects (REVOKE: `is_grant` absent). */
+export interface GrantStmt {
+  readonly is_grant?: boolean;
+  readonly targtype?: string;
+  readonly objtype?: string;
+  readonly objects?: SyntaxNode[];
+  /** Absent for ALL PRIVILEGES. */
+  readonly privileges?: SyntaxNode[];
+  readonly grantees?: SyntaxNode[];
+}
+
+/** GRANT / REVOKE of role membership. */
+export interface GrantRoleStmt {
+  readonly is_grant?: boolean;
+  readonly granted_roles?: SyntaxNode[];
+  readonly grantee_roles?: SyntaxNode[];
+}
+
+export interface AccessPriv {
+  readonly priv_name?: string;
+  readonly cols?: SyntaxNode[];
+}
+
+export interface RoleSpec {
+  readonly roletype?: string;
+  readonly rolename?: string;
+}
+
+export interface TruncateStmt {
+  readonly relations?: SyntaxNode[];
+  readonly behavior?: string;
+}
+
+export interface CreatePolicyStmt {
+  readonly policy_name?: string;
+  readonly table?: RangeVar;
+  /** Absent for AS RESTRICTIVE. */
+  readonly permissive?: boolean;
+}
+
+export interface AlterPolicyStmt {
+  readonly policy_name?: string;
+  readonly table?: RangeVar;
+}
+
 export interface IndexStmt {
   readonly idxname?: string;
   readonly relation?: RangeVar;

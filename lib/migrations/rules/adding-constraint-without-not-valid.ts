@@ -7,6 +7,7 @@ export const addingConstraintWithoutNotValid: MigrationRule = {
   id: 'adding-constraint-without-not-valid',
   severity: 'unsafe',
   statementKinds: ['AlterTableStmt'],
+  alterTableCommands: ['AT_AddConstraint'],
   reason: 'Without NOT VALID, PostgreSQL checks every existing row while holding a lock that blocks the running '
     + 'version (ACCESS EXCLUSIVE for CHECK; SHARE ROW EXCLUSIVE on both tables for FOREIGN KEY), and the '
     + 'migration fails if rows the old version wrote violate it. From then on, old writes that violate it fail.',

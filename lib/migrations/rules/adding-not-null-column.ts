@@ -9,6 +9,7 @@ export const addingNotNullColumn: MigrationRule = {
   id: 'adding-not-null-column',
   severity: 'unsafe',
   statementKinds: ['AlterTableStmt'],
+  alterTableCommands: ['AT_AddColumn'],
   reason: 'The running version does not know the new column, so its INSERTs leave it out; a NOT NULL '
     + 'column without a default makes every one of those INSERTs fail.',
   recipe: [

@@ -7,6 +7,7 @@ export const addingUniqueConstraint: MigrationRule = {
   id: 'adding-unique-constraint',
   severity: 'unsafe',
   statementKinds: ['AlterTableStmt'],
+  alterTableCommands: ['AT_AddConstraint'],
   reason: 'ADD CONSTRAINT UNIQUE / PRIMARY KEY builds its index while holding a lock that blocks all writes of the '
     + 'running version for the whole build, fails if the old version wrote duplicates, and then rejects old '
     + 'writes that duplicate a value.',

@@ -8,10 +8,11 @@ export const changingColumnType: MigrationRule = {
   id: 'changing-column-type',
   severity: 'unsafe',
   statementKinds: ['AlterTableStmt'],
+  alterTableCommands: ['AT_AlterColumnType'],
   reason: 'Values the running version writes or compares may not fit the new type (its writes and queries then '
     + 'fail), and most type changes rewrite the table and its indexes under an ACCESS EXCLUSIVE lock. Only a '
     + 'widening of a column the checked migrations declare (a longer or unbounded varchar or text, a numeric with '
-    + 'more digits and the same scale) keeps every value and needs no rewrite.',
+    + 'more digits and the same scale) keeps every value and needs no rewrite; it is not reported.',
   recipe: [
     'Add a new column with the new type.',
     'Deploy code that writes both columns (or a trigger that converts); backfill the new one in batches.',
@@ -21,12 +22,18 @@ export const changingColumnType: MigrationRule = {
   check: (subject) => alterCommandHits(subject, 'AT_AlterColumnType', (table, command) => {
     const definition = bodyOf<ColumnDef>(command.def, 'ColumnDef');
     const newType = columnTypeOf(definition?.typeName);
-    const oldType = command.name ? subject.schema.columnType(alteredTable(subject)?.relation, command.name) : undefined;
-    // USING converts every value, and a new collation changes how the running version's comparisons sort.
-    const plain = definition?.raw_default === undefined && definition?.collClause === undefined;
-    if (plain && oldType && newType && isWidening(oldType, newType)) return undefined;
     const change = `column ${table}.${command.name} changes type to ${newType ? typeText(newType) : 'another type'} in place`;
-    if (!plain) return `${change}, converting its values, while the running version uses the old type`;
+    // USING converts every value, and a new collation changes how the running version's comparisons sort.
+    if (definition?.raw_default !== undefined || definition?.collClause !== undefined) {
+      return `${change}, converting its values, while the running version uses the old type`;
+    }
+    // Only a text or numeric type can be the wider form of the old one; the old type is looked up
+    // only then (an answer that cannot change the verdict would only cost work).
+    if (!newType || newType.array || !WIDENING_TARGETS.has(newType.name) || !command.name) {
+      return `${change} while the running version uses the old type`;
+    }
+    const oldType = subject.schema.columnType(alteredTable(subject)?.relation, command.name);
+    if (oldType && isWidening(oldType, newType)) return undefined;
     if (!oldType) {
       return `${change} while the running version uses the old type (the checked migrations do not declare its type, `
         + 'so whether this only widens it is unknown)';
@@ -35,9 +42,12 @@ export const changingColumnType: MigrationRule = {
   }),
 };
 
+/** Types that can be a widening of another (see isWidening). */
+const WIDENING_TARGETS = new Set([...TEXT_TYPES, 'numeric']);
+
 /**
  * Every value of `from` is a value of `to`, unchanged, and PostgreSQL changes only the catalog (no
- * rewrite, indexes kept): longer or unbounded text, more numeric digits at the same scale, or no change.
+ * rewrite, indexes kept): longer or unbounded text, or more numeric digits at the same scale.
  */
 export function isWidening(from: ColumnType, to: ColumnType): boolean {
   if (from.array || to.array || !from.modifiers || !to.modifiers) return false;
@@ -53,8 +63,7 @@ export function isWidening(from: ColumnType, to: ColumnType): boolean {
     const [toPrecision, toScale = 0] = to.modifiers;
     return toScale === fromScale && toPrecision >= fromPrecision;
   }
-  return from.name === to.name && from.modifiers.length === to.modifiers.length
-    && from.modifiers.every((modifier, index) => modifier === to.modifiers![index]);
+  return false;
 }
 
 function typeText(type: ColumnType): string {

@@ -5,6 +5,7 @@ export const constraintAppliesToOldWrites: MigrationRule = {
   id: 'constraint-applies-to-old-writes',
   severity: 'warning',
   statementKinds: ['AlterTableStmt', 'IndexStmt'],
+  alterTableCommands: ['AT_AddConstraint'],
   reason: 'A new constraint or unique index is enforced on every write from the moment it exists, including the '
     + 'running version\'s. NOT VALID and CONCURRENTLY avoid the lock, not the enforcement: the old version breaks '
     + 'if it writes values the constraint rejects.',

@@ -4,6 +4,7 @@ export const droppingColumn: MigrationRule = {
   id: 'dropping-column',
   severity: 'unsafe',
   statementKinds: ['AlterTableStmt'],
+  alterTableCommands: ['AT_DropColumn'],
   reason: 'The running version (and the version a rollback returns to) still reads or writes the column; '
     + 'its queries fail with "column does not exist".',
   recipe: [

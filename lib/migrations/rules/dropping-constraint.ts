@@ -4,6 +4,7 @@ export const droppingConstraint: MigrationRule = {
   id: 'dropping-constraint',
   severity: 'warning',
   statementKinds: ['AlterTableStmt'],
+  alterTableCommands: ['AT_DropConstraint'],
   reason: 'If the constraint is a primary key or unique constraint that the running version\'s '
     + 'INSERT ... ON CONFLICT names, those inserts fail ("no unique or exclusion constraint matching the ON CONFLICT '
     + 'specification"); any other constraint the old version relies on for integrity stops being enforced.',

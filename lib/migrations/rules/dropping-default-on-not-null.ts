@@ -4,6 +4,7 @@ export const droppingDefaultOnNotNull: MigrationRule = {
   id: 'dropping-default-on-not-null',
   severity: 'unsafe',
   statementKinds: ['AlterTableStmt'],
+  alterTableCommands: ['AT_ColumnDefault'],
   reason: 'The running version may rely on the default and leave the column out of its INSERTs; on a NOT NULL '
     + 'column those INSERTs fail once the default is gone.',
   recipe: [

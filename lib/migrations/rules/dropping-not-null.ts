@@ -4,6 +4,7 @@ export const droppingNotNull: MigrationRule = {
   id: 'dropping-not-null',
   severity: 'warning',
   statementKinds: ['AlterTableStmt'],
+  alterTableCommands: ['AT_DropNotNull'],
   reason: 'The old version\'s SQL keeps working, but once the new version writes NULL into the column, the old '
     + 'version (still running, or back after a rollback) reads NULL where its code assumed a value.',
   recipe: [

@@ -21,8 +21,11 @@ import { renamingEnumValue } from './renaming-enum-value';
 import { renamingFunction } from './renaming-function';
 import { renamingTable } from './renaming-table';
 import { renamingView } from './renaming-view';
+import { restrictingRowAccess } from './restricting-row-access';
+import { revokingPrivileges } from './revoking-privileges';
 import { settingNotNull } from './setting-not-null';
 import { tableRewrite } from './table-rewrite';
+import { truncatingTable } from './truncating-table';
 import { unbatchedUpdate } from './unbatched-update';
 
 /** Every statement rule, unsafe ones first. */
@@ -44,6 +47,8 @@ export const MIGRATION_RULES: readonly MigrationRule[] = [
   renamingEnumValue,
   droppingType,
   droppingSchema,
+  revokingPrivileges,
+  restrictingRowAccess,
   constraintAppliesToOldWrites,
   droppingNotNull,
   droppingConstraint,
@@ -52,6 +57,7 @@ export const MIGRATION_RULES: readonly MigrationRule[] = [
   concurrentlyInTransaction,
   tableRewrite,
   unbatchedUpdate,
+  truncatingTable,
 ];
 
 const RULES_BY_ID = new Map(MIGRATION_RULES.map((rule) => [rule.id, rule]));

@@ -4,6 +4,7 @@ export const settingNotNull: MigrationRule = {
   id: 'setting-not-null',
   severity: 'unsafe',
   statementKinds: ['AlterTableStmt'],
+  alterTableCommands: ['AT_SetNotNull'],
   reason: 'The running version may insert rows without the column or write NULL into it; those writes fail '
     + 'once NOT NULL is enforced. SET NOT NULL also scans the whole table under an ACCESS EXCLUSIVE lock, '
     + 'blocking every read and write meanwhile.',

@@ -21,6 +21,7 @@ export const tableRewrite: MigrationRule = {
   id: 'table-rewrite',
   severity: 'warning',
   statementKinds: ['AlterTableStmt', 'VacuumStmt', 'ClusterStmt'],
+  alterTableCommands: [...Object.keys(REWRITING_SUBCOMMANDS), 'AT_AddColumn'],
   reason: 'The statement rewrites the whole table (and its indexes) under an ACCESS EXCLUSIVE lock: every query '
     + 'of the running version waits until it finishes, which on a large table is downtime.',
   recipe: [

@@ -1,0 +1,2 @@
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_reads ON notes FOR SELECT USING (tenant = 1);

@@ -1,0 +1,1 @@
+REVOKE INSERT ON orders FROM corpus_revoke_app;
