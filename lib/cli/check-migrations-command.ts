@@ -100,13 +100,14 @@ export async function runCheckMigrations(args: readonly string[], io: CommandIo)
     if (options.paths.length === 0) {
       throw new UsageError('no migrations given; name one or more .sql files or directories that contain them.');
     }
-    // Worker threads take tens of milliseconds to start: started now, that overlaps listing the files.
     // Read once, before this tool's own threads run and would count as busy.
     machine = currentMachineLoad();
+    // Worker threads take tens of milliseconds to start: started now, that overlaps listing the files.
     early = startThreadsEarly(options, io, machine);
-    // Named files too few for more threads: one thread, certainly. The parser's WebAssembly then
-    // compiles on background threads from here on, while this thread lists and reads the files.
-    if (!early && options.paths.every(namesSqlFile)) startParserLoad(io);
+    // The parser's WebAssembly compiles on background threads from here on, while this thread lists
+    // and reads the files. Every thread count needs it on this thread (the workers get it compiled).
+    // A failed load is reported where the parser is awaited; until then its rejection is handled here.
+    loadPostgresParser().catch(() => undefined);
     files = collectMigrationFiles(options.paths, io.workingDirectory);
     if (files.length === 0) {
       throw new UsageError(`no .sql files found in ${options.paths.map((path) => `"${path}"`).join(', ')}; `
@@ -149,22 +150,6 @@ function namesSqlFile(path: string): boolean {
   return path.toLowerCase().endsWith('.sql');
 }
 
-/**
- * Tunes the engine (once; see CommandIo.tuneForBatchRun), then begins to load the parser, which
- * compiles on background threads. A failed load is reported where the parser is awaited; until
- * then its rejection is handled here.
- */
-function startParserLoad(io: CommandIo): void {
-  io.tuneForBatchRun?.();
-  loadPostgresParser().catch(() => undefined);
-}
-
-/**
- * How long this thread waits, once it has read the files, for worker threads to start before it
- * tunes the engine and loads the parser anyway (see CheckingThreads); they start in 25-30 ms.
- */
-const WORKER_START_WAIT_MILLIS = 100;
-
 /** On `threads` threads when the tool runs as a script that can start workers, else on one. */
 async function checkFiles(
   files: readonly string[], io: CommandIo, threads: number, early: CheckingThreads | undefined,
@@ -176,7 +161,6 @@ async function checkFiles(
   } else {
     early?.stop();
     workers = undefined;
-    startParserLoad(io);
   }
   let sources: MigrationSource[];
   try {
@@ -185,11 +169,7 @@ async function checkFiles(
     workers?.stop();
     throw error;
   }
-  if (workers) {
-    workers.waitUntilStarted(WORKER_START_WAIT_MILLIS);
-    startParserLoad(io);
-    return workers.check(sources, threads);
-  }
+  if (workers) return workers.check(sources, threads);
   const parse = await loadPostgresParser();
   return checkMigrationSources(sources, (texts) => texts.map(parse));
 }

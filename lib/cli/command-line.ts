@@ -10,12 +10,6 @@ export interface CommandIo {
    * every command stays on one thread.
    */
   readonly workerScript?: string;
-  /**
-   * Tunes the JavaScript engine for a short batch job (see main.ts); calling it again does nothing.
-   * A command calls it before it loads the parser, and after the worker threads it started are
-   * running (see CheckingThreads).
-   */
-  readonly tuneForBatchRun?: () => void;
 }
 
 /** Exit codes shared by every command. */

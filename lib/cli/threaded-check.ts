@@ -13,12 +13,14 @@
 // on what it started from, so one second pass is enough.
 import { readFileSync, readlinkSync } from 'node:fs';
 import { availableParallelism, loadavg, setPriority } from 'node:os';
-import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { parentPort, Worker } from 'node:worker_threads';
 import {
   checkMigrationSources, MigrationCheckReport, MigrationFileReport, MigrationSource, recheckMigrationFiles, verdictOf,
 } from '../migrations/checker';
 import { displayName } from '../migrations/migration-files';
-import { CompiledWasmModule, compiledPostgresParser, loadPostgresParser, RawParseOutput } from '../migrations/postgres-parser';
+import {
+  CompiledWasmModule, compiledPostgresParser, loadPostgresParser, preloadPostgresParserCode, RawParseOutput,
+} from '../migrations/postgres-parser';
 import { ColumnFact, laterColumnFact, SchemaKnowledge } from '../migrations/schema-knowledge';
 
 /**
@@ -96,12 +98,6 @@ export function readSources(files: readonly string[], workingDirectory: string):
       throw new MigrationReadError(`cannot read "${name}" (${cause}); make sure the file is readable, or leave it out.`);
     }
   });
-}
-
-/** What a worker gets when its thread starts. */
-interface WorkerStart {
-  /** One Int32 that the worker increments once it runs this tool's code. */
-  readonly started: SharedArrayBuffer;
 }
 
 /** What a worker is asked to check, sent once the files are read. */
@@ -240,12 +236,8 @@ function rechecksOf(results: readonly BatchResult[]): Map<number, BatchRecheck> 
 
 /**
  * Worker threads that check files beside this one. Start them as early as possible: a thread takes
- * 25-30 ms to start Node.js, time in which this thread can list and read the files.
- *
- * The caller tunes the JavaScript engine for the batch job only once they run (waitUntilStarted; see
- * main.ts): V8's flags belong to the process, and changing them makes V8 refuse the compiled code
- * Node.js keeps for its own modules, so a thread that starts after the change compiles them again
- * and takes 55-80 ms to start.
+ * tens of milliseconds to start Node.js (see main.ts), time in which this thread lists and reads
+ * the files and begins to check them.
  */
 export class CheckingThreads {
   /** Starts `count` workers running `workerScript`, this tool's entry point (see main.ts). */
@@ -256,31 +248,13 @@ export class CheckingThreads {
   }
 
   private readonly workers: BatchWorker[] = [];
-  /** One Int32: how many workers have started running this tool's code. */
-  private readonly started = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
 
   private constructor(private readonly workerScript: string) {}
 
   /** Starts or ends workers so that there are `count`. */
   public resize(count: number): void {
-    while (this.workers.length < count) this.workers.push(new BatchWorker(this.workerScript, { started: this.started }));
+    while (this.workers.length < count) this.workers.push(new BatchWorker(this.workerScript));
     for (const spare of this.workers.splice(count)) spare.stop();
-  }
-
-  /**
-   * Waits until every worker runs this tool's code (Node.js has started in its thread), at most
-   * `timeoutMillis`; false when the time ran out (a busy machine: the workers then start late and
-   * check fewer batches).
-   */
-  public waitUntilStarted(timeoutMillis: number): boolean {
-    const counter = new Int32Array(this.started);
-    const deadline = performance.now() + timeoutMillis;
-    for (let started = Atomics.load(counter, 0); started < this.workers.length; started = Atomics.load(counter, 0)) {
-      const left = deadline - performance.now();
-      if (left <= 0) return false;
-      Atomics.wait(counter, 0, started, left);
-    }
-    return true;
   }
 
   /**
@@ -348,8 +322,8 @@ class BatchWorker {
   /** The worker got its last message and ends by itself. */
   private finished = false;
 
-  constructor(script: string, start: WorkerStart) {
-    this.worker = new Worker(script, { workerData: start });
+  constructor(script: string) {
+    this.worker = new Worker(script);
     this.worker.on('message', (message: unknown) => this.settle((pending) => pending.resolve(message)));
     this.worker.on('error', (error: Error) => this.fail(error));
     this.worker.on('exit', (code) => this.fail(new Error(`a checking thread stopped (exit code ${code}) before it reported its files`)));
@@ -404,15 +378,14 @@ class BatchWorker {
 }
 
 /**
- * The worker side: says it runs, waits for its request, checks batches until none is left,
- * answers, then checks again what it is asked to.
+ * The worker side: waits for its request, checks batches until none is left, answers, then checks
+ * again what it is asked to.
  */
 export async function runCheckWorker(): Promise<void> {
   const port = parentPort!;
-  const started = new Int32Array((workerData as WorkerStart).started);
-  Atomics.add(started, 0, 1);
-  Atomics.notify(started, 0);
   yieldToOtherThreads();
+  // The parser's JavaScript half loads while the request is on its way (it does not compile anything).
+  preloadPostgresParserCode();
   const request = await new Promise<WorkerRequest>((resolve) => port.once('message', resolve));
   // Started too late to help: the other threads claimed every batch while this one started.
   const claims = new Int32Array(request.claims);

@@ -88,11 +88,20 @@ export function compiledPostgresParser(): Promise<CompiledWasmModule> {
   return compiling;
 }
 
+/** The Emscripten factory inside libpg-query (its package declares no "exports", so the path is reachable). */
+function postgresModuleFactory(): (options: object) => Promise<PostgresWasmModule> {
+  return require('libpg-query/wasm/libpg-query.js') as (options: object) => Promise<PostgresWasmModule>;
+}
+
+/** Loads the parser's JavaScript half now (a thread that will get the compiled module later). */
+export function preloadPostgresParserCode(): void {
+  postgresModuleFactory();
+}
+
 function instantiatePostgresModule(compiled: CompiledWasmModule): Promise<PostgresWasmModule> {
-  // The Emscripten factory inside libpg-query (its package declares no "exports", so the paths are
-  // reachable). Its instantiateWasm hook instantiates the module compiled here instead of reading
-  // and compiling the file itself.
-  const createModule = require('libpg-query/wasm/libpg-query.js') as (options: object) => Promise<PostgresWasmModule>;
+  // The factory's instantiateWasm hook instantiates the module compiled here instead of reading and
+  // compiling the file itself.
+  const createModule = postgresModuleFactory();
   return new Promise((resolve, reject) => {
     createModule({
       instantiateWasm: (imports: object, receiveInstance: (instance: object) => void) => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { jsonReport } from '../../lib/cli/check-migrations-command';
 import {
-  BATCH_SIZE, checkInThreads, CheckingThreads, currentMachineLoad, MachineLoad, MIN_FILES_PER_EXTRA_THREAD, readSources, threadCount,
+  BATCH_SIZE, checkInThreads, currentMachineLoad, MachineLoad, MIN_FILES_PER_EXTRA_THREAD, readSources, threadCount,
 } from '../../lib/cli/threaded-check';
 import { collectMigrationFiles } from '../../lib/migrations/migration-files';
 
@@ -117,16 +117,6 @@ test('batches checked only by worker threads merge into the single-thread report
   for (const workers of [1, 3]) {
     const report = await checkInThreads(readSources(files, mixed), workers, bundle, { onlyWorkers: true });
     expect(`${JSON.stringify(jsonReport(report))}\n`).toBe(single.stdout);
-  }
-});
-
-test('worker threads started early say when they run, and can be ended unused', () => {
-  const threads = CheckingThreads.start(2, bundle);
-  try {
-    expect(threads.waitUntilStarted(0)).toBe(false); // a thread needs tens of milliseconds to start Node.js
-    expect(threads.waitUntilStarted(30_000)).toBe(true);
-  } finally {
-    threads.stop();
   }
 });
 
