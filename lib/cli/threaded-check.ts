@@ -6,22 +6,21 @@
 // core simply checks fewer batches. A worker parses and checks its batches and returns only the
 // per-file results (parse trees are large: shipping them between threads cost more than parsing).
 // The one thing a file's findings can depend on outside its own text is what earlier files said
-// about columns (SchemaKnowledge). A worker checks each batch on its own and reports which of its
-// files asked about columns without knowing them; when an earlier batch defined one of those, those
-// files are checked again, from the cached parse output, continuing what the earlier batches
-// established (the batch's other files are only learnt from). What a batch learns does not depend
-// on what it started from, so one second pass is enough.
+// about columns (SchemaKnowledge). A worker checks each batch on its own and reports, for each file
+// that asked about a column nothing before it in the batch defined, the answers it got. When an
+// earlier batch did define one, this thread checks that file again (a few files: most never ask),
+// starting from those answers completed by the earlier batches.
 import { readFileSync, readlinkSync } from 'node:fs';
 import { availableParallelism, loadavg, setPriority } from 'node:os';
 import { parentPort, Worker } from 'node:worker_threads';
 import {
-  checkMigrationSources, MigrationCheckReport, MigrationFileReport, MigrationSource, recheckMigrationFiles, verdictOf,
+  checkMigrationSources, MigrationCheckReport, MigrationFileReport, MigrationSource, verdictOf,
 } from '../migrations/checker';
 import { displayName } from '../migrations/migration-files';
 import {
   CompiledWasmModule, compiledPostgresParser, loadPostgresParser, preloadPostgresParserCode, RawParseOutput,
 } from '../migrations/postgres-parser';
-import { ColumnFact, laterColumnFact, SchemaKnowledge } from '../migrations/schema-knowledge';
+import { ColumnAnswer, ColumnFact, laterColumnFact, SchemaKnowledge } from '../migrations/schema-knowledge';
 
 /**
  * Files that make one more thread worth starting. A worker thread costs about 0.1 s of CPU before it
@@ -120,27 +119,10 @@ interface BatchResult {
   readonly columnFacts: Array<[string, ColumnFact]>;
   /**
    * The files (by index in the batch) that asked about columns nothing before them in the batch
-   * defined, with those columns: the only ones whose findings may change once the batches before
-   * are known.
+   * answered, with the first answers they got (see SchemaKnowledge.takeFirstAnswers): the only
+   * ones whose findings may change once the batches before are known.
    */
-  readonly unknownColumns: Array<[number, string[]]>;
-}
-
-/** Files to check again, each batch's after the column facts of the batches before it. */
-interface Rechecks {
-  readonly batches: readonly BatchRecheck[];
-}
-
-interface BatchRecheck {
-  readonly batch: number;
-  /** Indexes in the batch. */
-  readonly files: readonly number[];
-  /** What the batches before said about the columns those files asked about. */
-  readonly columnFacts: Array<[string, ColumnFact]>;
-}
-
-interface Rechecked {
-  readonly batches: ReadonlyArray<{ readonly batch: number; readonly files: Array<[number, MigrationFileReport]> }>;
+  readonly pending: Array<[number, Array<[string, ColumnAnswer]>]>;
 }
 
 /**
@@ -154,9 +136,8 @@ function claimsFor(batches: number): SharedArrayBuffer {
   return claims;
 }
 
-/** The batches one thread checked; a worker keeps their parse output for a second pass. */
+/** Checks the batches one thread claims. */
 class BatchChecker {
-  private readonly checked = new Map<number, RawParseOutput[]>();
   private readonly batches: number;
   private readonly claims: Int32Array;
 
@@ -175,63 +156,65 @@ class BatchChecker {
     for (let batch = 0; batch < this.batches && Atomics.compareExchange(this.claims, batch, 0, 1) === 0; batch++) {
       const sources = this.sourcesOf(batch);
       const outputs = sources.map((source) => this.parse(source.sql));
-      results.push({ batch, files: checkMigrationSources(sources, () => outputs, schema).files as MigrationFileReport[], columnFacts: [], unknownColumns: [] });
+      results.push({ batch, files: checkMigrationSources(sources, () => outputs, schema).files as MigrationFileReport[], columnFacts: [], pending: [] });
     }
     if (results.length > 0) results[results.length - 1] = { ...results[results.length - 1], columnFacts: schema.columnFacts() };
     return results;
   }
 
-  /** A worker's part: batches from the end, each on its own (see rechecksOf). */
+  /** A worker's part: batches from the end, each on its own (see settlePending). */
   public checkFromBack(): BatchResult[] {
     const results: BatchResult[] = [];
     for (;;) {
       const batch = Atomics.sub(this.claims, this.batches, 1) - 1;
       if (batch < 0 || Atomics.compareExchange(this.claims, batch, 0, 1) !== 0) break; // the front reached it
       const sources = this.sourcesOf(batch);
-      const outputs = sources.map((source) => this.parse(source.sql));
-      this.checked.set(batch, outputs);
       const schema = new SchemaKnowledge();
       const files: MigrationFileReport[] = [];
-      const unknownColumns: Array<[number, string[]]> = [];
+      const pending: Array<[number, Array<[string, ColumnAnswer]>]> = [];
       sources.forEach((source, index) => {
-        files.push(checkMigrationSources([source], () => [outputs[index]], schema).files[0]);
-        const asked = schema.takeUnknownColumnsAsked();
-        if (asked.length > 0) unknownColumns.push([index, asked]);
+        const output = this.parse(source.sql);
+        files.push(checkMigrationSources([source], () => [output], schema).files[0]);
+        const answers = schema.takeFirstAnswers();
+        if (answers.some(([, answer]) => answer.unknown.length > 0)) pending.push([index, answers]);
       });
-      results.push({ batch, files, columnFacts: schema.columnFacts(), unknownColumns });
+      results.push({ batch, files, columnFacts: schema.columnFacts(), pending });
     }
     return results;
   }
 
-  public recheck({ batch, files, columnFacts }: BatchRecheck): Array<[number, MigrationFileReport]> {
-    return [...recheckMigrationFiles(this.sourcesOf(batch), this.checked.get(batch)!, new Set(files), new SchemaKnowledge(columnFacts))];
-  }
-
   private sourcesOf(batch: number): readonly MigrationSource[] {
-    return this.request.sources.slice(batch * BATCH_SIZE, (batch + 1) * BATCH_SIZE);
+    return sourcesOfBatch(this.request.sources, batch);
   }
 }
 
+function sourcesOfBatch(sources: readonly MigrationSource[], batch: number): readonly MigrationSource[] {
+  return sources.slice(batch * BATCH_SIZE, (batch + 1) * BATCH_SIZE);
+}
+
 /**
- * The files to check again: those that asked about a column that a batch before theirs defined.
- * Walks the batches in order, so `known` holds what all the batches before the current one said.
+ * Checks again, on this thread, the files of the workers' batches whose questions about columns a
+ * batch before theirs answers, and returns the reports in batch order. Walks the batches in order,
+ * so `known` holds what all the batches before the current one said. A file is checked from the
+ * first answers it got, the unknown ones answered from `known`: what one run over all the files
+ * would have given it.
  */
-function rechecksOf(results: readonly BatchResult[]): Map<number, BatchRecheck> {
-  const rechecks = new Map<number, BatchRecheck>();
+function settlePending(results: readonly BatchResult[], sources: readonly MigrationSource[], parse: (sql: string) => RawParseOutput): MigrationFileReport[] {
   const known = new Map<string, ColumnFact>();
+  const reports: MigrationFileReport[] = [];
   for (const result of results) {
-    const files: number[] = [];
-    const columnFacts = new Map<string, ColumnFact>();
-    for (const [file, columns] of result.unknownColumns) {
-      const definedBefore = columns.filter((column) => known.has(column));
-      if (definedBefore.length === 0) continue;
-      files.push(file);
-      for (const column of definedBefore) columnFacts.set(column, known.get(column)!);
+    const files = [...result.files];
+    for (const [index, answers] of result.pending) {
+      const answeredBefore = answers.some(([column, answer]) => answer.unknown.some((field: keyof ColumnFact) => known.get(column)?.[field] !== undefined));
+      if (!answeredBefore) continue;
+      const startFacts = answers.map(([column, answer]): [string, ColumnFact] => [column, laterColumnFact(known.get(column), answer.fact)]);
+      const source = sourcesOfBatch(sources, result.batch)[index];
+      files[index] = checkMigrationSources([source], (texts) => texts.map(parse), new SchemaKnowledge(startFacts)).files[0];
     }
-    if (files.length > 0) rechecks.set(result.batch, { batch: result.batch, files, columnFacts: [...columnFacts] });
+    reports.push(...files);
     for (const [column, fact] of result.columnFacts) known.set(column, laterColumnFact(known.get(column), fact));
   }
-  return rechecks;
+  return reports;
 }
 
 /**
@@ -273,23 +256,12 @@ export class CheckingThreads {
         sources, claims: claimsFor(Math.ceil(sources.length / BATCH_SIZE)), parser: await compiledPostgresParser(),
       };
       for (const worker of workers) worker.assign(request);
-      const ownResults = options.onlyWorkers ? [] : new BatchChecker(request, await loadPostgresParser()).checkFromFront();
+      const parse = await loadPostgresParser();
+      const ownResults = options.onlyWorkers ? [] : new BatchChecker(request, parse).checkFromFront();
       const workerResults = await Promise.all(workers.map((worker) => worker.results));
       const results = [...ownResults, ...workerResults.flat()].sort((a, b) => a.batch - b.batch);
-
-      // Only the workers' batches can need a second pass: this thread's were checked in order.
-      const rechecks = rechecksOf(results);
-      const answers = await Promise.all(workers.map((worker, index) => worker.finish({
-        batches: workerResults[index].flatMap(({ batch }) => rechecks.get(batch) ?? []),
-      })));
-      const rechecked = new Map<number, Array<[number, MigrationFileReport]>>();
-      for (const { batch, files: batchFiles } of answers.flatMap((answer) => answer.batches)) rechecked.set(batch, batchFiles);
-
-      const reportFiles = results.flatMap((result) => {
-        const files = [...result.files];
-        for (const [index, file] of rechecked.get(result.batch) ?? []) files[index] = file;
-        return files;
-      });
+      // Only the workers' files can be pending: this thread checked its batches in order.
+      const reportFiles = settlePending(results, sources, parse);
       return { verdict: verdictOf(reportFiles.flatMap((file) => file.findings)), files: reportFiles };
     } finally {
       this.stop();
@@ -310,77 +282,52 @@ export async function checkInThreads(
 }
 
 /**
- * The main thread's handle on one worker. Once assigned a request, the worker sends its batch
- * results, then gets the batches to check again (possibly none) and answers with their files
- * unless there are none.
+ * The main thread's handle on one worker: assigned a request, the worker sends its batch results
+ * and ends.
  */
 class BatchWorker {
   private readonly worker: Worker;
-  private pendingResults: Promise<BatchResult[]> | undefined;
-  private pending: { resolve: (message: unknown) => void; reject: (error: Error) => void } | undefined;
-  private failure: Error | undefined;
-  /** The worker got its last message and ends by itself. */
+  private readonly answer: Promise<BatchResult[]>;
+  private request: WorkerRequest | undefined;
+  /** The worker sent its results and ends by itself. */
   private finished = false;
 
   constructor(script: string) {
     this.worker = new Worker(script);
-    this.worker.on('message', (message: unknown) => this.settle((pending) => pending.resolve(message)));
-    this.worker.on('error', (error: Error) => this.fail(error));
-    this.worker.on('exit', (code) => this.fail(new Error(`a checking thread stopped (exit code ${code}) before it reported its files`)));
+    this.answer = new Promise<BatchResult[]>((resolve, reject) => {
+      this.worker.once('message', (results: BatchResult[]) => {
+        this.finished = true;
+        resolve(results);
+      });
+      this.worker.once('error', reject);
+      this.worker.once('exit', (code) => reject(new Error(`a checking thread stopped (exit code ${code}) before it reported its files`)));
+    });
+    this.answer.catch(() => undefined); // a worker that is never asked may fail unheard (it is ended)
   }
 
   /** What the worker checked of the request it was assigned. */
   public get results(): Promise<BatchResult[]> {
-    if (!this.pendingResults) throw new Error('a checking thread was asked for results before it was given files');
-    return this.pendingResults;
+    if (!this.request) throw new Error('a checking thread was asked for results before it was given files');
+    return this.answer;
   }
 
   public assign(request: WorkerRequest): void {
-    this.pendingResults = this.answer() as Promise<BatchResult[]>;
+    this.request = request;
     this.worker.postMessage(request);
   }
 
-  /** Sends the batches to check again (possibly none) and returns their files; then the worker ends. */
-  public async finish(rechecks: Rechecks): Promise<Rechecked> {
-    const answer = rechecks.batches.length > 0 ? this.answer() as Promise<Rechecked> : Promise.resolve({ batches: [] });
-    this.finished = true;
-    this.worker.postMessage(rechecks);
-    return answer;
-  }
-
   /**
-   * Stops waiting for the worker. A finished worker ends by itself; one that never got its last
-   * message (not needed, or the check failed elsewhere) is ended here. Neither keeps the process alive.
+   * Stops waiting for the worker. A finished worker ends by itself; one that never reported (not
+   * needed, or the check failed elsewhere) is ended here. Neither keeps the process alive.
    */
   public stop(): void {
     this.worker.removeAllListeners('exit');
     this.worker.unref();
     if (!this.finished) void this.worker.terminate();
   }
-
-  private answer(): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      if (this.failure) reject(this.failure);
-      else this.pending = { resolve, reject };
-    });
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    this.settle((pending) => pending.reject(this.failure!));
-  }
-
-  private settle(action: (pending: { resolve: (message: unknown) => void; reject: (error: Error) => void }) => void): void {
-    const pending = this.pending;
-    this.pending = undefined;
-    if (pending) action(pending);
-  }
 }
 
-/**
- * The worker side: waits for its request, checks batches until none is left, answers, then checks
- * again what it is asked to.
- */
+/** The worker side: waits for its request, checks batches until none is left, answers, and ends. */
 export async function runCheckWorker(): Promise<void> {
   const port = parentPort!;
   yieldToOtherThreads();
@@ -393,15 +340,7 @@ export async function runCheckWorker(): Promise<void> {
   const unclaimed = back > 0 && Atomics.load(claims, back - 1) === 0;
   const checker = unclaimed ? new BatchChecker(request, await loadPostgresParser(request.parser)) : undefined;
   port.postMessage(checker?.checkFromBack() ?? []);
-  port.once('message', (rechecks: Rechecks) => {
-    if (rechecks.batches.length > 0) {
-      // Only batches this thread checked are sent back to it, so it has loaded its checker.
-      port.postMessage({
-        batches: rechecks.batches.map((recheck) => ({ batch: recheck.batch, files: checker!.recheck(recheck) })),
-      } satisfies Rechecked);
-    }
-    port.close();
-  });
+  port.close();
 }
 
 /**

@@ -84,27 +84,6 @@ export function checkMigrationSources(
   return { verdict: verdictOf(files.flatMap((file) => file.findings)), files };
 }
 
-/**
- * Checks again the files of `sources` at `indexes`, after `schema` learnt what the migrations before
- * `sources` say; `outputs` is their parse output from the first check. The other files are not
- * checked, only learnt from, as a check would. Used when files were first checked without the
- * files before them (on another thread).
- */
-export function recheckMigrationFiles(
-  sources: readonly MigrationSource[], outputs: readonly RawParseOutput[], indexes: ReadonlySet<number>, schema: SchemaKnowledge,
-): Map<number, MigrationFileReport> {
-  const rechecked = new Map<number, MigrationFileReport>();
-  sources.forEach((source, index) => {
-    if (indexes.has(index)) {
-      rechecked.set(index, checkOneFile(source, outputs[index], schema));
-    } else if (!outputs[index].error) {
-      schema.startFile();
-      for (const statement of outputs[index].statements ?? []) schema.apply(statement.stmt);
-    }
-  });
-  return rechecked;
-}
-
 export function verdictOf(findings: readonly MigrationFinding[]): Verdict {
   const counted = findings.filter((finding) => !finding.suppressed);
   if (counted.some((finding) => finding.severity === 'unsafe')) return 'unsafe';

@@ -9,6 +9,12 @@ export interface ColumnFact {
   readonly type?: ColumnType;
 }
 
+/** The first answers to the questions asked about one column: known fields, and those nothing answered. */
+export interface ColumnAnswer {
+  readonly fact: ColumnFact;
+  readonly unknown: ReadonlyArray<keyof ColumnFact>;
+}
+
 /** `later` over `earlier`: the fields `later` has replace those of `earlier`, the others stay. */
 export function laterColumnFact(earlier: ColumnFact | undefined, later: ColumnFact): ColumnFact {
   return {
@@ -28,8 +34,8 @@ export class SchemaKnowledge {
   private inExplicitTransaction = false;
   /** `table.column` → what is known about it. Only columns the migrations define or alter. */
   private readonly columns: Map<string, ColumnFact>;
-  /** Columns asked about before any checked statement defined them (see takeUnknownColumnsAsked). */
-  private unknownColumnsAsked = new Set<string>();
+  /** The first answer to each question about a column since takeFirstAnswers (see there). */
+  private firstAnswers = new Map<string, ColumnAnswer>();
 
   /**
    * @param columnFacts what earlier migrations said about columns (from columnFacts() of a
@@ -45,15 +51,18 @@ export class SchemaKnowledge {
   }
 
   /**
-   * The `table.column` keys a rule asked about while nothing was known about them, since the last
-   * call. A file checked after only part of the migrations before it gets the same findings as in
-   * one run over all of them unless that missing part defined one of these columns.
+   * The first answer given to each question about a column (NOT NULL? which type?) since the last
+   * call, with `unknown` naming the questions nothing answered. Taken after each file, these are
+   * what the migrations before the file said about what the file asks: checking the file again from
+   * them, with the unknown ones answered by earlier migrations, gives the findings of one run over
+   * all of them (a question first asked after the file itself changed the column is answered by
+   * that change either way).
    */
-  public takeUnknownColumnsAsked(): string[] {
-    if (this.unknownColumnsAsked.size === 0) return [];
-    const asked = [...this.unknownColumnsAsked];
-    this.unknownColumnsAsked = new Set();
-    return asked;
+  public takeFirstAnswers(): Array<[string, ColumnAnswer]> {
+    if (this.firstAnswers.size === 0) return [];
+    const answers = [...this.firstAnswers];
+    this.firstAnswers = new Map();
+    return answers;
   }
 
   /** Starts a new file: tables created by earlier files are already deployed. */
@@ -85,7 +94,13 @@ export class SchemaKnowledge {
     if (!relation) return undefined;
     const key = `${tableKey(relation)}.${column}`;
     const value = this.columns.get(key)?.[field];
-    if (value === undefined) this.unknownColumnsAsked.add(key);
+    const answer = this.firstAnswers.get(key);
+    if (!answer || !(field in answer.fact || answer.unknown.includes(field))) {
+      this.firstAnswers.set(key, {
+        fact: value === undefined ? { ...answer?.fact } : { ...answer?.fact, [field]: value },
+        unknown: value === undefined ? [...(answer?.unknown ?? []), field] : answer?.unknown ?? [],
+      });
+    }
     return value;
   }
 
