@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectMigrationFiles, displayName } from '../../lib/migrations/migration-files';
@@ -26,6 +26,22 @@ describe('collectMigrationFiles', () => {
     expect(collectMigrationFiles(written, directory)).toEqual([join(directory, 'V1.sql')]);
     expect(() => collectMigrationFiles([`${directory}/V1.sql/x.sql`], '/')).toThrow(/does not exist/);
     expect(() => collectMigrationFiles([`${directory}/missing.sql`], '/')).toThrow(/"[^"]*missing.sql" does not exist/);
+  });
+
+  test('many named paths (a shell glob) give what each path gives on its own: files, folders, links, and missing ones', () => {
+    mkdirSync(join(directory, 'nested.sql'));
+    writeFileSync(join(directory, 'nested.sql', 'V0__inner.sql'), 'SELECT 1;');
+    const named = Array.from({ length: 80 }, (_, index) => join(directory, `V${index + 1}__x.sql`));
+    for (const file of named) writeFileSync(file, 'SELECT 1;');
+    symlinkSync(named[0], join(directory, 'link.sql'));
+    symlinkSync(join(directory, 'nested.sql'), join(directory, 'linked-folder.sql'));
+    const paths = [...named, join(directory, 'link.sql'), join(directory, 'nested.sql'), join(directory, 'linked-folder.sql'), 'V2__x.sql'];
+    const oneByOne = paths.flatMap((path) => collectMigrationFiles([path], directory));
+    expect(collectMigrationFiles(paths, directory)).toEqual([...new Set(oneByOne)]);
+    expect(collectMigrationFiles(paths, directory)).toEqual([...named, join(directory, 'link.sql'), join(directory, 'nested.sql', 'V0__inner.sql'),
+      join(directory, 'linked-folder.sql', 'V0__inner.sql')]);
+    expect(() => collectMigrationFiles([...named, join(directory, 'V999__missing.sql')], directory)).toThrow(/"[^"]*V999__missing.sql" does not exist/);
+    expect(() => collectMigrationFiles([...named, '/dev/null'], directory)).toThrow(/"\/dev\/null" is neither a file nor a directory/);
   });
 });
 
