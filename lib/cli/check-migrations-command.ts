@@ -1,6 +1,6 @@
 import { checkMigrationSources, MigrationCheckReport, MigrationSource } from '../migrations/checker';
 import { collectMigrationFiles, MigrationPathError } from '../migrations/migration-files';
-import { loadPostgresParser } from '../migrations/postgres-parser';
+import { loadPostgresParser, loadPostgresTextsParser } from '../migrations/postgres-parser';
 import { formatReport, summarize } from '../migrations/report-text';
 import { MIGRATION_RULES } from '../migrations/rules';
 import { SUPPRESSION_SYNTAX } from '../migrations/suppressions';
@@ -170,8 +170,7 @@ async function checkFiles(
     throw error;
   }
   if (workers) return workers.check(sources, threads);
-  const parse = await loadPostgresParser();
-  return checkMigrationSources(sources, (texts) => texts.map(parse));
+  return checkMigrationSources(sources, await loadPostgresTextsParser());
 }
 
 /**

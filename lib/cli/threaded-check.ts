@@ -18,7 +18,7 @@ import {
 } from '../migrations/checker';
 import { displayName } from '../migrations/migration-files';
 import {
-  CompiledWasmModule, compiledPostgresParser, loadPostgresParser, preloadPostgresParserCode, RawParseOutput,
+  CompiledWasmModule, compiledPostgresParser, loadPostgresTextsParser, ParseSqlTexts, preloadPostgresParserCode,
 } from '../migrations/postgres-parser';
 import { ColumnAnswer, ColumnFact, laterColumnFact, SchemaKnowledge } from '../migrations/schema-knowledge';
 
@@ -141,7 +141,7 @@ class BatchChecker {
   private readonly batches: number;
   private readonly claims: Int32Array;
 
-  constructor(private readonly request: WorkerRequest, private readonly parse: (sql: string) => RawParseOutput) {
+  constructor(private readonly request: WorkerRequest, private readonly parseTexts: ParseSqlTexts) {
     this.batches = Math.ceil(request.sources.length / BATCH_SIZE);
     this.claims = new Int32Array(request.claims);
   }
@@ -155,7 +155,7 @@ class BatchChecker {
     const results: BatchResult[] = [];
     for (let batch = 0; batch < this.batches && Atomics.compareExchange(this.claims, batch, 0, 1) === 0; batch++) {
       const sources = this.sourcesOf(batch);
-      const outputs = sources.map((source) => this.parse(source.sql));
+      const outputs = this.parseTexts(sources.map((source) => source.sql));
       results.push({ batch, files: checkMigrationSources(sources, () => outputs, schema).files as MigrationFileReport[], columnFacts: [], pending: [] });
     }
     if (results.length > 0) results[results.length - 1] = { ...results[results.length - 1], columnFacts: schema.columnFacts() };
@@ -172,9 +172,9 @@ class BatchChecker {
       const schema = new SchemaKnowledge();
       const files: MigrationFileReport[] = [];
       const pending: Array<[number, Array<[string, ColumnAnswer]>]> = [];
+      const outputs = this.parseTexts(sources.map((source) => source.sql));
       sources.forEach((source, index) => {
-        const output = this.parse(source.sql);
-        files.push(checkMigrationSources([source], () => [output], schema).files[0]);
+        files.push(checkMigrationSources([source], () => [outputs[index]], schema).files[0]);
         const answers = schema.takeFirstAnswers();
         if (answers.some(([, answer]) => answer.unknown.length > 0)) pending.push([index, answers]);
       });
@@ -199,7 +199,7 @@ function sourcesOfBatch(sources: readonly MigrationSource[], batch: number): rea
  * first answers it got, the unknown ones answered from `known`: what one run over all the files
  * would have given it.
  */
-function settlePending(results: readonly BatchResult[], sources: readonly MigrationSource[], parse: (sql: string) => RawParseOutput): MigrationFileReport[] {
+function settlePending(results: readonly BatchResult[], sources: readonly MigrationSource[], parseTexts: ParseSqlTexts): MigrationFileReport[] {
   const known = new Map<string, ColumnFact>();
   const reports: MigrationFileReport[] = [];
   for (const result of results) {
@@ -209,7 +209,7 @@ function settlePending(results: readonly BatchResult[], sources: readonly Migrat
       if (!answeredBefore) continue;
       const startFacts = answers.map(([column, answer]): [string, ColumnFact] => [column, laterColumnFact(known.get(column), answer.fact)]);
       const source = sourcesOfBatch(sources, result.batch)[index];
-      files[index] = checkMigrationSources([source], (texts) => texts.map(parse), new SchemaKnowledge(startFacts)).files[0];
+      files[index] = checkMigrationSources([source], parseTexts, new SchemaKnowledge(startFacts)).files[0];
     }
     reports.push(...files);
     for (const [column, fact] of result.columnFacts) known.set(column, laterColumnFact(known.get(column), fact));
@@ -256,12 +256,12 @@ export class CheckingThreads {
         sources, claims: claimsFor(Math.ceil(sources.length / BATCH_SIZE)), parser: await compiledPostgresParser(),
       };
       for (const worker of workers) worker.assign(request);
-      const parse = await loadPostgresParser();
-      const ownResults = options.onlyWorkers ? [] : new BatchChecker(request, parse).checkFromFront();
+      const parseTexts = await loadPostgresTextsParser();
+      const ownResults = options.onlyWorkers ? [] : new BatchChecker(request, parseTexts).checkFromFront();
       const workerResults = await Promise.all(workers.map((worker) => worker.results));
       const results = [...ownResults, ...workerResults.flat()].sort((a, b) => a.batch - b.batch);
       // Only the workers' files can be pending: this thread checked its batches in order.
-      const reportFiles = settlePending(results, sources, parse);
+      const reportFiles = settlePending(results, sources, parseTexts);
       return { verdict: verdictOf(reportFiles.flatMap((file) => file.findings)), files: reportFiles };
     } finally {
       this.stop();
@@ -338,7 +338,7 @@ export async function runCheckWorker(): Promise<void> {
   const claims = new Int32Array(request.claims);
   const back = Atomics.load(claims, Math.ceil(request.sources.length / BATCH_SIZE));
   const unclaimed = back > 0 && Atomics.load(claims, back - 1) === 0;
-  const checker = unclaimed ? new BatchChecker(request, await loadPostgresParser(request.parser)) : undefined;
+  const checker = unclaimed ? new BatchChecker(request, await loadPostgresTextsParser(request.parser)) : undefined;
   port.postMessage(checker?.checkFromBack() ?? []);
   port.close();
 }

@@ -1,7 +1,9 @@
 // The slice of libpg-query's JSON syntax tree that the rules read. The tree is PostgreSQL's own
 // parse tree serialised as JSON: every node is an object with a single key naming its type
 // ({ "AlterTableStmt": {...} }). Only the fields the rules use are declared; everything is optional
-// because the serialiser omits default values (false, 0, empty lists).
+// because the serialiser omits default values (false, 0, empty lists). The nodes' `location` fields
+// are left out on purpose: the command-line tool parses several files in one text, so they count
+// from the start of that text (a statement's own offsets are in RawStatement).
 
 /** Any node of the tree: `{ <NodeType>: <fields> }`. */
 export type SyntaxNode = Readonly<Record<string, unknown>>;
@@ -9,7 +11,6 @@ export type SyntaxNode = Readonly<Record<string, unknown>>;
 export interface RangeVar {
   readonly schemaname?: string;
   readonly relname?: string;
-  readonly location?: number;
 }
 
 export interface StringNode {
@@ -20,7 +21,6 @@ export interface TypeName {
   readonly names?: SyntaxNode[];
   readonly typmods?: SyntaxNode[];
   readonly arrayBounds?: SyntaxNode[];
-  readonly location?: number;
 }
 
 export interface Constraint {
@@ -32,7 +32,6 @@ export interface Constraint {
   readonly indexname?: string;
   readonly raw_expr?: SyntaxNode;
   readonly generated_kind?: string;
-  readonly location?: number;
 }
 
 export interface ColumnDef {
@@ -43,7 +42,6 @@ export interface ColumnDef {
   readonly raw_default?: SyntaxNode;
   /** COLLATE clause. */
   readonly collClause?: SyntaxNode;
-  readonly location?: number;
 }
 
 /** A column's declared type as plain data: `varchar(50)` is `{ name: 'varchar', modifiers: [50], array: false }`. */
