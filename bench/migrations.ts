@@ -10,7 +10,7 @@ import { buildSync } from 'esbuild';
 import { MIN_FILES_PER_EXTRA_THREAD } from '../lib/cli/threaded-check';
 import { checkMigrationSources, MigrationCheckReport } from '../lib/migrations/checker';
 import { readParseOutput } from '../lib/migrations/parsed-migration';
-import { loadPostgresParser, ParseSql } from '../lib/migrations/postgres-parser';
+import { loadPostgresParser, loadPostgresTextsParser, ParseSql } from '../lib/migrations/postgres-parser';
 import { findRule } from '../lib/migrations/rules';
 import { isWidening } from '../lib/migrations/rules/changing-column-type';
 import { SchemaKnowledge } from '../lib/migrations/schema-knowledge';
@@ -86,6 +86,7 @@ export interface MigrationBenchResult {
 export async function benchMigrations(options: { generatedFiles?: number } = {}): Promise<MigrationBenchResult> {
   const fileCount = Math.max(1000, options.generatedFiles ?? 1000);
   const parse = await loadPostgresParser();
+  const parseTexts = await loadPostgresTextsParser();
   const workspace = mkdtempSync(join(tmpdir(), 'cdk-blue-green-bench-'));
   const cli = buildCli();
   try {
@@ -141,7 +142,7 @@ export async function benchMigrations(options: { generatedFiles?: number } = {})
       const squawkPath = squawk.path;
       const seconds = interleavedMedians({
         library: () => {
-          report = checkMigrationSources(sources, (texts) => texts.map(parse));
+          report = checkMigrationSources(sources, parseTexts);
         },
         cli: () => {
           // The CLI chooses its threads itself, from the files, the cores and how many are busy (the
