@@ -102,12 +102,12 @@ export async function runCheckMigrations(args: readonly string[], io: CommandIo)
     }
     // Read once, before this tool's own threads run and would count as busy.
     machine = currentMachineLoad();
-    // Worker threads take tens of milliseconds to start: started now, that overlaps listing the files.
-    early = startThreadsEarly(options, io, machine);
     // The parser's WebAssembly compiles on background threads from here on, while this thread lists
     // and reads the files. Every thread count needs it on this thread (the workers get it compiled).
     // A failed load is reported where the parser is awaited; until then its rejection is handled here.
     loadPostgresParser().catch(() => undefined);
+    // Worker threads take tens of milliseconds to start: started now, that overlaps listing the files.
+    early = startThreadsEarly(options, io, machine);
     files = collectMigrationFiles(options.paths, io.workingDirectory);
     if (files.length === 0) {
       throw new UsageError(`no .sql files found in ${options.paths.map((path) => `"${path}"`).join(', ')}; `
