@@ -1,12 +1,12 @@
 import { checkMigrationSources, MigrationCheckReport, MigrationSource } from '../migrations/checker';
-import { collectMigrationFiles, MigrationPathError } from '../migrations/migration-files';
+import { collectMigrationFiles, MigrationPathError, MigrationReadError, readMigrationSources } from '../migrations/migration-files';
 import { loadPostgresParser, loadPostgresTextsParser } from '../migrations/postgres-parser';
 import { formatReport, summarize } from '../migrations/report-text';
 import { MIGRATION_RULES } from '../migrations/rules';
 import { SUPPRESSION_SYNTAX } from '../migrations/suppressions';
 import { CommandIo, EXIT } from './command-line';
 import {
-  CheckingThreads, currentMachineLoad, MachineLoad, MAX_AUTOMATIC_THREADS, MAX_THREADS, MIN_FILES_PER_EXTRA_THREAD, MigrationReadError, readSources, threadCount,
+  CheckingThreads, currentMachineLoad, MachineLoad, MAX_AUTOMATIC_THREADS, MAX_THREADS, MIN_FILES_PER_EXTRA_THREAD, threadCount,
 } from './threaded-check';
 
 const HELP = `Usage: cdk-blue-green check-migrations <file or directory>... [options]
@@ -164,7 +164,7 @@ async function checkFiles(
   }
   let sources: MigrationSource[];
   try {
-    sources = readSources(files, io.workingDirectory);
+    sources = readMigrationSources(files, io.workingDirectory);
   } catch (error) {
     workers?.stop();
     throw error;

@@ -16,16 +16,16 @@ import { parentPort, Worker } from 'node:worker_threads';
 import {
   checkMigrationSources, MigrationCheckReport, MigrationFileReport, MigrationSource, verdictOf,
 } from '../migrations/checker';
-import { displayName } from '../migrations/migration-files';
 import {
   CompiledWasmModule, compiledPostgresParser, loadPostgresTextsParser, ParseSqlTexts, preloadPostgresParserCode,
 } from '../migrations/postgres-parser';
 import { ColumnAnswer, ColumnFact, laterColumnFact, SchemaKnowledge } from '../migrations/schema-knowledge';
 
 /**
- * Files that make one more thread worth starting. A worker thread costs about 0.1 s of CPU before it
- * checks anything (Node.js start-up of the thread plus its own copy of the WebAssembly parser), as
- * much as checking about 500 files; with fewer, the work is done before the worker is ready.
+ * Files that make one more thread worth starting. A worker thread costs 55-80 ms of start-up before
+ * it checks anything (Node.js starts slowly in a thread once V8's flags are tuned, see main.ts, and
+ * it instantiates its own copy of the parser), as much as checking about 500 files; with fewer, the
+ * work is done before the worker is ready.
  */
 export const MIN_FILES_PER_EXTRA_THREAD = 500;
 /** More threads than this gain little over their start-up on typical migration sets. */
@@ -35,9 +35,6 @@ export const BATCH_SIZE = 32;
 
 /** Upper bound of --threads. */
 export const MAX_THREADS = 16;
-
-/** A migration file that exists but cannot be read. */
-export class MigrationReadError extends Error {}
 
 /** What the automatic choice of threads looks at; the defaults read this machine. */
 export interface MachineLoad {
@@ -61,12 +58,19 @@ export function currentMachineLoad(): MachineLoad {
  */
 function runnableOtherThreads(): number | undefined {
   try {
-    // "0.52 0.58 0.59 2/480 12345": the fourth field is running/total scheduling entities.
-    const running = Number(readFileSync('/proc/loadavg', 'latin1').split(' ')[3]?.split('/')[0]);
-    return Number.isInteger(running) && running >= 1 ? running - 1 : undefined;
+    return otherRunnableThreads(readFileSync('/proc/loadavg', 'latin1'));
   } catch {
     return undefined;
   }
+}
+
+/**
+ * From /proc/loadavg ("0.52 0.58 0.59 2/480 12345": the fourth field is running/total scheduling
+ * entities), the running ones other than the thread that reads it; undefined when it says otherwise.
+ */
+export function otherRunnableThreads(loadavgText: string): number | undefined {
+  const running = Number(loadavgText.split(' ')[3]?.split('/')[0]);
+  return Number.isInteger(running) && running >= 1 ? running - 1 : undefined;
 }
 
 /**
@@ -82,21 +86,6 @@ export function threadCount(fileCount: number, requested: number | undefined, ma
   const wanted = requested
     ?? Math.min(machine.cores, idleCores, MAX_AUTOMATIC_THREADS, 1 + Math.floor(fileCount / MIN_FILES_PER_EXTRA_THREAD));
   return Math.max(1, Math.min(wanted, Math.ceil(fileCount / BATCH_SIZE)));
-}
-
-/** Reads the files in order; the first one that cannot be read stops the check with its name. */
-export function readSources(files: readonly string[], workingDirectory: string): MigrationSource[] {
-  return files.map((file) => {
-    const name = displayName(file, workingDirectory);
-    try {
-      return { file: name, sql: readFileSync(file, 'utf8') };
-    } catch (error) {
-      // Not `instanceof Error`: errors from Node.js may come from another realm (as under jest).
-      const message = (error as { message?: unknown } | undefined)?.message;
-      const cause = typeof message === 'string' ? message : String(error);
-      throw new MigrationReadError(`cannot read "${name}" (${cause}); make sure the file is readable, or leave it out.`);
-    }
-  });
 }
 
 /** What a worker is asked to check, sent once the files are read. */

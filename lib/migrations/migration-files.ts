@@ -67,9 +67,25 @@ function sqlFilesUnder(directory: string): string[] {
     .map((file) => file.path);
 }
 
-/** Reads the files; each is named relative to the working directory when it lies below it. */
+/** A migration file that exists but cannot be read. */
+export class MigrationReadError extends Error {}
+
+/**
+ * Reads the files in order; each is named relative to the working directory when it lies below it.
+ * The first one that cannot be read stops the reading with its name (MigrationReadError).
+ */
 export function readMigrationSources(files: readonly string[], workingDirectory: string): MigrationSource[] {
-  return files.map((file) => ({ file: displayName(file, workingDirectory), sql: readFileSync(file, 'utf8') }));
+  return files.map((file) => {
+    const name = displayName(file, workingDirectory);
+    try {
+      return { file: name, sql: readFileSync(file, 'utf8') };
+    } catch (error) {
+      // Not `instanceof Error`: errors from Node.js may come from another realm (as under jest).
+      const message = (error as { message?: unknown } | undefined)?.message;
+      const cause = typeof message === 'string' ? message : String(error);
+      throw new MigrationReadError(`cannot read "${name}" (${cause}); make sure the file is readable, or leave it out.`);
+    }
+  });
 }
 
 export function displayName(file: string, workingDirectory: string): string {

@@ -73,15 +73,17 @@ let loading: Promise<{ parse: ParseSql; parseTexts: ParseSqlTexts }> | undefined
 /**
  * Loads the PostgreSQL parser (a WebAssembly build, so loading is asynchronous) and returns a
  * synchronous parse function for this thread. Used by the command-line tool. Every call answers
- * the same load, so a caller can start it early and await it where it is needed. `compiled` is the
+ * the same load, so a caller can start it early and await it where it is needed.
+ */
+export function loadPostgresParser(): Promise<ParseSql> {
+  return loadParsers().then((parsers) => parsers.parse);
+}
+
+/**
+ * Like loadPostgresParser, for many texts at once (see parseTextsTogether). `compiled` is the
  * module as another thread compiled it (see compiledPostgresParser): this thread then only
  * instantiates it.
  */
-export function loadPostgresParser(compiled?: CompiledWasmModule): Promise<ParseSql> {
-  return loadParsers(compiled).then((parsers) => parsers.parse);
-}
-
-/** Like loadPostgresParser, for many texts at once (see parseTextsTogether). */
 export function loadPostgresTextsParser(compiled?: CompiledWasmModule): Promise<ParseSqlTexts> {
   return loadParsers(compiled).then((parsers) => parsers.parseTexts);
 }

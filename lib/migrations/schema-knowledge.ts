@@ -166,8 +166,7 @@ export class SchemaKnowledge {
     } else if (command.subtype === 'AT_DropNotNull' && command.name) {
       this.learn(`${table}.${command.name}`, { notNull: false });
     } else if (command.subtype === 'AT_AlterColumnType' && command.name) {
-      const type = columnTypeOf(bodyOf<ColumnDef>(command.def, 'ColumnDef')?.typeName);
-      this.columns.set(`${table}.${command.name}`, { notNull: this.columns.get(`${table}.${command.name}`)?.notNull, type });
+      this.learn(`${table}.${command.name}`, { type: columnTypeOf(bodyOf<ColumnDef>(command.def, 'ColumnDef')?.typeName) });
     }
   }
 }

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { jsonReport } from '../../lib/cli/check-migrations-command';
 import {
-  BATCH_SIZE, checkInThreads, currentMachineLoad, MachineLoad, MIN_FILES_PER_EXTRA_THREAD, readSources, threadCount,
+  BATCH_SIZE, checkInThreads, currentMachineLoad, MachineLoad, MIN_FILES_PER_EXTRA_THREAD, otherRunnableThreads, threadCount,
 } from '../../lib/cli/threaded-check';
-import { collectMigrationFiles } from '../../lib/migrations/migration-files';
+import { collectMigrationFiles, readMigrationSources } from '../../lib/migrations/migration-files';
 
 let bundle: string;
 let scratch: string;
@@ -115,7 +115,7 @@ test('batches checked only by worker threads merge into the single-thread report
   const files = collectMigrationFiles(['.'], mixed);
   const single = runBundle(mixed, '--json', '--threads', '1', '.');
   for (const workers of [1, 3]) {
-    const report = await checkInThreads(readSources(files, mixed), workers, bundle, { onlyWorkers: true });
+    const report = await checkInThreads(readMigrationSources(files, mixed), workers, bundle, { onlyWorkers: true });
     expect(`${JSON.stringify(jsonReport(report))}\n`).toBe(single.stdout);
   }
 });
@@ -170,13 +170,12 @@ describe('threadCount', () => {
     expect(threadCount(BATCH_SIZE + 1, 16, idle(8))).toBe(2);
   });
 
-  test('this machine: the cores, and a count of busy ones from /proc/loadavg (or the load average)', () => {
-    const machine = currentMachineLoad();
-    expect(machine.cores).toBe(availableParallelism());
-    expect(machine.busy).toBeGreaterThanOrEqual(0);
-    if (process.platform === 'linux') {
-      // The running count at that moment: a whole number, and this test's own thread is not in it.
-      expect(Number.isInteger(machine.busy)).toBe(true);
-    }
+  test('busy cores: the running threads /proc/loadavg counts, other than the one reading it', () => {
+    expect(otherRunnableThreads('0.52 0.58 0.59 3/480 12345\n')).toBe(2);
+    expect(otherRunnableThreads('0.00 0.01 0.05 1/76 999')).toBe(0);
+    expect(otherRunnableThreads('0.00 0.01 0.05 0/76 999')).toBeUndefined(); // the reader itself runs
+    expect(otherRunnableThreads('2.50 1.00 0.50')).toBeUndefined();
+    expect(otherRunnableThreads('')).toBeUndefined();
+    expect(currentMachineLoad().cores).toBe(availableParallelism());
   });
 });

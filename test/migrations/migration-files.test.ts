@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectMigrationFiles, displayName } from '../../lib/migrations/migration-files';
+import { collectMigrationFiles, displayName, MigrationReadError, readMigrationSources } from '../../lib/migrations/migration-files';
 
 describe('collectMigrationFiles', () => {
   let directory: string;
@@ -42,6 +42,23 @@ describe('collectMigrationFiles', () => {
       join(directory, 'linked-folder.sql', 'V0__inner.sql')]);
     expect(() => collectMigrationFiles([...named, join(directory, 'V999__missing.sql')], directory)).toThrow(/"[^"]*V999__missing.sql" does not exist/);
     expect(() => collectMigrationFiles([...named, '/dev/null'], directory)).toThrow(/"\/dev\/null" is neither a file nor a directory/);
+  });
+});
+
+describe('readMigrationSources', () => {
+  test('reads the files in order, each named from the working directory; the first unreadable one stops it, named', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'cdk-blue-green-read-'));
+    try {
+      writeFileSync(join(directory, 'V1.sql'), 'SELECT 1;');
+      writeFileSync(join(directory, 'V2.sql'), 'SELECT 2;');
+      expect(readMigrationSources([join(directory, 'V2.sql'), join(directory, 'V1.sql')], directory))
+        .toEqual([{ file: 'V2.sql', sql: 'SELECT 2;' }, { file: 'V1.sql', sql: 'SELECT 1;' }]);
+      const read = (): unknown => readMigrationSources([join(directory, 'V1.sql'), join(directory, 'gone.sql'), '/proc/self/mem'], directory);
+      expect(read).toThrow(MigrationReadError);
+      expect(read).toThrow(/^cannot read "gone.sql" \(ENOENT[^)]*\); make sure the file is readable, or leave it out\.$/);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 

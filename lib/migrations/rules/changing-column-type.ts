@@ -49,7 +49,7 @@ const WIDENING_TARGETS = new Set([...TEXT_TYPES, 'numeric']);
  * Every value of `from` is a value of `to`, unchanged, and PostgreSQL changes only the catalog (no
  * rewrite, indexes kept): longer or unbounded text, or more numeric digits at the same scale.
  */
-export function isWidening(from: ColumnType, to: ColumnType): boolean {
+function isWidening(from: ColumnType, to: ColumnType): boolean {
   if (from.array || to.array || !from.modifiers || !to.modifiers) return false;
   if (TEXT_TYPES.has(from.name) && TEXT_TYPES.has(to.name)) {
     const fromLength = from.name === 'varchar' ? from.modifiers[0] : undefined;

@@ -1,4 +1,4 @@
-import { MigrationRule, RuleHit } from '../rule';
+import { MigrationRule } from '../rule';
 import { AccessPriv, bodyOf, GrantRoleStmt, GrantStmt, objectName, RangeVar, relationName, RoleSpec, SyntaxNode } from '../sql-syntax';
 
 const OBJECT_KINDS: Record<string, string> = {
@@ -32,7 +32,7 @@ export const revokingPrivileges: MigrationRule = {
     const membership = bodyOf<GrantRoleStmt>(node, 'GrantRoleStmt');
     if (membership && !membership.is_grant) {
       const roles = (membership.granted_roles ?? []).map((role) => bodyOf<AccessPriv>(role, 'AccessPriv')?.priv_name ?? '(unknown)');
-      return [{ message: `membership in ${roles.join(', ')} (and the privileges it gives) revoked from ${roleNames(membership.grantee_roles)}` } satisfies RuleHit];
+      return [{ message: `membership in ${roles.join(', ')} (and the privileges it gives) revoked from ${roleNames(membership.grantee_roles)}` }];
     }
     return [];
   },
